@@ -1,0 +1,24 @@
+// The canonical layout of .cascade source (`cascade fmt`).
+//
+// One layout, like gofmt: two-space indentation, one setting or statement per line,
+// settings before statements in the order they were written, single spaces around binary
+// operators, a blank line between top-level declarations, strings re-escaped canonically.
+// Comments are kept: each comment is attached to the next node that starts after it (or
+// trails the node on its line) and printed in the same place.
+//
+// format() is idempotent (format(format(x)) == format(x)) and a formatted file parses and
+// checks to the same program. It refuses to format a file that has syntax errors.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "cascade/grammar/ast.hpp"
+#include "cascade/grammar/source.hpp"
+
+namespace cascade::format {
+
+// The formatted text of a parsed file that had no syntax errors.
+std::string format_file(const ast::File& file, const source::SourceFile& source);
+
+}  // namespace cascade::format

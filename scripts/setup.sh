@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs everything cascade needs to build and test, from Debian packages only.
+# Idempotent: when every package is already there it prints nothing and does no network I/O.
+set -euo pipefail
+
+packages=(
+  build-essential g++ cmake ninja-build ccache pkg-config git
+  libboost1.81-dev libboost-test1.81-dev libboost-json1.81-dev
+  libyaml-cpp-dev libfmt-dev libcli11-dev
+  libhowardhinnant-date-dev tzdata
+  libsqlite3-dev
+  python3
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}" >&2
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo_cmd[@]}" apt-get update -qq >/dev/null
+  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
