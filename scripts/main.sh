@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The main job: set-up, build, then the example project end to end.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$root/build}
+"$root/scripts/build.sh" "$build"
+cascade=$build/cli/cascade
+cd "$root"
+echo "== cascade check --werror examples/"
+"$cascade" check --werror examples/
+echo "== cascade fmt --check examples/"
+"$cascade" fmt --check examples/
+echo "== cascade check --format sarif examples/ (first lines)"
+"$cascade" check --format sarif examples/ | head -c 400; echo " …"
+echo "main job: OK"
