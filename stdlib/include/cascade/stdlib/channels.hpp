@@ -4,8 +4,10 @@
 // no "opened" report; the checker asks this catalogue and rejects such waits.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 
 namespace cascade::channels {
@@ -25,5 +27,9 @@ std::span<const KindInfo> all_kinds();
 const KindInfo* find_kind(std::string_view name);
 bool can_report(const KindInfo& kind, Report report);
 std::string_view to_string(Report r);
+// "delivered" -> Report::Delivered; nullopt for anything else.
+std::optional<Report> report_from_string(std::string_view name);
+// Every kind's name, comma-separated in catalogue order, for hints ("email, push, …").
+std::string kind_names();
 
 }  // namespace cascade::channels

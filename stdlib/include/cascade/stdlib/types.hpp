@@ -6,6 +6,7 @@
 // schema and the builtin signatures all speak this one vocabulary.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -39,8 +40,13 @@ struct Type {
   std::shared_ptr<const Type> element;            // List
   std::shared_ptr<const std::vector<Field>> fields;  // Record, in declaration order
 
-  static Type error() { return Type{Kind::Error}; }
-  static Type of(Kind k) { return Type{k}; }
+  // (Built member by member: `Type{k}` would trip -Wmissing-field-initializers.)
+  static Type error() { return of(Kind::Error); }
+  static Type of(Kind k) {
+    Type t;
+    t.kind = k;
+    return t;
+  }
   static Type list(Type element);
   static Type record(std::vector<Field> fields);
 
