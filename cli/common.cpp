@@ -1,0 +1,82 @@
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <fmt/format.h>
+
+#include "cascade/compiler/render.hpp"
+#include "command.hpp"
+
+namespace cascade::cli {
+namespace {
+
+void write_fd(int fd, std::string_view text) {
+  while (!text.empty()) {
+    const ssize_t n = ::write(fd, text.data(), text.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return;  // a closed pipe or a full disk: nothing useful left to report to
+    }
+    text.remove_prefix(static_cast<std::size_t>(n));
+  }
+}
+
+}  // namespace
+
+void add_color_option(CLI::App& command, ColorMode& mode) {
+  // CLI11's transformer would print its internal mapping in --help; a string option with a
+  // member check reads better, and the callback turns it into the enum.
+  command
+      .add_option_function<std::string>(
+          "--color",
+          [&mode](const std::string& when) {
+            mode = when == "always" ? ColorMode::Always : when == "never" ? ColorMode::Never : ColorMode::Auto;
+          },
+          "Colour text diagnostics: auto (when stderr is a terminal and NO_COLOR is not set), always, never")
+      ->check(CLI::IsMember({"auto", "always", "never"}))
+      ->option_text("auto|always|never");
+}
+
+bool use_color(ColorMode mode, int fd) {
+  switch (mode) {
+    case ColorMode::Always: return true;
+    case ColorMode::Never: return false;
+    case ColorMode::Auto: break;
+  }
+  const char* no_color = std::getenv("NO_COLOR");
+  if (no_color != nullptr && *no_color != '\0') return false;
+  const char* term = std::getenv("TERM");
+  if (term != nullptr && std::string_view(term) == "dumb") return false;
+  return ::isatty(fd) == 1;
+}
+
+void write_out(std::string_view text) { write_fd(STDOUT_FILENO, text); }
+void write_err(std::string_view text) { write_fd(STDERR_FILENO, text); }
+
+int usage_error(std::string_view command, std::string_view message) {
+  const std::string who = command.empty() ? std::string("cascade") : fmt::format("cascade {}", command);
+  write_err(fmt::format("{}: error: {}\nhint: run '{} --help' for usage\n", who, message, who));
+  return kExitUsage;
+}
+
+void emit(const diag::Diagnostics& diags, const source::SourceMap& sources, Format format, bool color) {
+  switch (format) {
+    case Format::Text:
+      write_err(diag::render_text(diags, sources, diag::TextOptions{color}));
+      break;
+    case Format::Json:
+      write_out(diag::render_json(diags, sources));
+      break;
+    case Format::Sarif:
+      write_out(diag::render_sarif(diags, sources, diag::SarifOptions{std::string(kVersion), {}, true}));
+      break;
+  }
+}
+
+std::string_view exit_code_help() {
+  return "Exit status: 0 no errors, 1 errors found, 2 usage or I/O problem.\n"
+         "Text diagnostics are written to stderr; JSON and SARIF to stdout.";
+}
+
+}  // namespace cascade::cli

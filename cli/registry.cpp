@@ -1,0 +1,17 @@
+#include "command.hpp"
+
+namespace cascade::cli {
+
+namespace {
+// Later subcommands (compile, disasm, run, test, graph, simulate, report, serve) go here.
+constexpr Command kCommands[] = {
+    {"check", add_check},
+    {"fmt", add_fmt},
+    {"help", add_help},
+    {"__gen-docs", add_gen_docs},  // hidden: regenerates docs/diagnostics.md
+};
+}  // namespace
+
+std::span<const Command> commands() { return kCommands; }
+
+}  // namespace cascade::cli
