@@ -169,6 +169,9 @@ struct IfNot {
   ExprPtr within;
   Block then_block;
   std::optional<Block> else_block;
+  // `else if …` was written: else_block holds exactly one If or IfNot statement (as
+  // for If::else_if).
+  bool else_if = false;
 };
 struct If {
   ExprPtr cond;

@@ -35,6 +35,24 @@ enum class SyntaxErrorKind : std::uint8_t {
 // together). Deeper input is rejected with NestingTooDeep instead of exhausting the stack.
 inline constexpr int kMaxNesting = 256;
 
+// The limit on the height of one expression tree. Long operator chains (`a + b + … `)
+// and `else if` chains build deep trees without nesting brackets; later passes walk
+// the tree recursively, so the parser refuses (NestingTooDeep) anything deeper.
+inline constexpr int kMaxExprDepth = 1024;
+
+// What `expected` and `found` hold, by kind:
+//   Expected, UnexpectedCharacter: expected = words for a human ("a duration like 24h",
+//     "'}'"); found = the token that was there ("'foo'", "end of file", "a newline",
+//     "'{'", "a byte 0xFF").
+//   UnterminatedString: expected "'\"'", found "a newline" or "end of file"; the span
+//     runs from the opening quote to the end of the line.
+//   UnterminatedComment: the span is the opening /*.
+//   BadEscape: found = the escape as written ("\\q").
+//   InvalidUtf8: found = the first bad byte as two hex digits ("FF"); only the first
+//     bad byte of a file is reported.
+//   NestingTooDeep: expected = "at most 256 levels of nesting" (or the expression limit).
+//   NumberOutOfRange, BadClock, BadDuration, BadPercent: found = the token as written;
+//     the parse goes on (the literal's value is 0).
 struct SyntaxError {
   SyntaxErrorKind kind = SyntaxErrorKind::Expected;
   source::SourceSpan span;

@@ -1,0 +1,20 @@
+// From the X3-shaped tree to the public AST (cascade/grammar/ast.hpp).
+//
+// Resolves operator precedence over the flat expression chains (an iterative
+// shunting-yard, so a chain of any length is safe), turns offsets into SourceSpans,
+// assigns dense NodeIds, drops the placeholders left by error recovery, and checks what
+// the grammar leaves open: comparisons do not chain, titles, template names and import
+// paths are plain strings, and no tree is deeper than kMaxExprDepth / kMaxNesting.
+#pragma once
+
+#include <string_view>
+
+#include "cascade/grammar/ast.hpp"
+#include "config.hpp"
+#include "x3_ast.hpp"
+
+namespace cascade::grammar::parser {
+
+ast::File convert(x3ast::file&& tree, parse_state& state, std::string_view text, source::FileId file);
+
+}  // namespace cascade::grammar::parser
