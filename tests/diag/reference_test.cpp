@@ -42,9 +42,9 @@ BOOST_AUTO_TEST_SUITE(reference)
 BOOST_AUTO_TEST_CASE(a_section_for_every_code_with_its_golden_example) {
   TempDir dir;
   const fs::path golden = dir.path / "check";
-  const fs::path source = golden / "types" / "E0303-wait-string.cascade";
+  const fs::path source = golden / "E0303-wait-string.cascade";
   write(source, "scenario a {\n  trigger manual\n  wait \"1h\"\n}\n");
-  write(golden / "types" / "E0303-wait-string.expected",
+  write(golden / "E0303-wait-string.expected",
         source.generic_string() +
             ":3:8: error[E0303]: `wait` needs a duration, but this is `string`\n"
             "  3 |   wait \"1h\"\n"
@@ -63,7 +63,23 @@ BOOST_AUTO_TEST_CASE(a_section_for_every_code_with_its_golden_example) {
                                       "\n"
                                       "1 warning generated.\n");
 
+  // A folder case whose diagnostic points into its own cascade.yaml shows that file.
+  const fs::path yaml = golden / "E0105-kind" / "cascade.yaml";
+  write(yaml, "channels:\n  fax: { kind: fax }\n");
+  write(golden / "E0105-kind" / "main.cascade", "segment a = true\n");
+  write(golden / "E0105-kind" / "lib.cascade", "segment b = true\n");  // an import, not a case
+  write(golden / "E0105-kind" / "main.expected",
+        yaml.generic_string() + ":2:17: error[E0105]: unknown channel kind `fax`\n"
+                                "  2 |   fax: { kind: fax }\n"
+                                "    |                 ^~~\n"
+                                "hint: the kinds are email, sms\n\n1 error generated.\n");
+  // Files below a case folder other than main.cascade, or in deeper folders, are not cases.
+  write(golden / "deeper" / "E0400.cascade", "scenario a {}\n");
+  write(golden / "deeper" / "E0400.expected", "x:1:1: error[E0400]: scenario `a` has no trigger\n");
+
   const std::string md = diag::render_reference_markdown(golden);
+  BOOST_TEST(md.find("Example (`" + yaml.generic_string() + "`):\n\n```yaml\nchannels:\n  fax: { kind: fax }\n```") !=
+             std::string::npos);
   for (const diag::Info& i : diag::table()) {
     BOOST_TEST(md.find("\n### " + std::string(i.code) + " " + std::string(i.name) + "\n") != std::string::npos, i.code);
     BOOST_TEST(md.find("#" + std::string(1, static_cast<char>(std::tolower(i.code[0]))) + std::string(i.code.substr(1)) +

@@ -85,7 +85,10 @@ std::string fenced(std::string_view language, std::string_view body) {
 
 std::string anchor(const Info& i) { return lower(i.code) + "-" + std::string(i.name); }
 
+// A golden case, laid out as tests/golden/check/README.md says: X.cascade directly in the
+// folder, or X/main.cascade (whose folder may hold its own cascade.yaml and imports).
 struct Case {
+  std::string name;   // X
   fs::path source;    // the .cascade file
   fs::path expected;  // its .expected
 };
@@ -93,26 +96,32 @@ struct Case {
 std::vector<Case> golden_cases(const fs::path& dir) {
   std::vector<Case> cases;
   std::error_code ec;
-  fs::recursive_directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec), end;
-  for (; !ec && it != end; it.increment(ec)) {
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
     const fs::path& p = it->path();
-    if (p.extension() != ".cascade") continue;
-    fs::path expected = p;
-    expected.replace_extension(".expected");
-    if (fs::is_regular_file(expected, ec)) cases.push_back({p, expected});
+    Case c;
+    std::error_code ignored;
+    if (p.extension() == ".cascade" && fs::is_regular_file(p, ignored)) {
+      c = {p.stem().string(), p, p};
+    } else if (fs::is_regular_file(p / "main.cascade", ignored)) {
+      c = {p.filename().string(), p / "main.cascade", p / "main.cascade"};
+    } else {
+      continue;
+    }
+    c.expected.replace_extension(".expected");
+    if (fs::is_regular_file(c.expected, ignored)) cases.push_back(std::move(c));
   }
   std::sort(cases.begin(), cases.end(),
             [](const Case& a, const Case& b) { return a.source.generic_string() < b.source.generic_string(); });
   return cases;
 }
 
-// A case named after the code (E0300.cascade, e0300-type-mismatch.cascade), else the first
-// case whose expected output reports the code.
+// A case named after the code (E0300.cascade, E0300-type-mismatch/main.cascade), else the
+// first case whose expected output reports the code.
 std::optional<Case> case_for(const Info& i, const std::vector<Case>& cases) {
   const std::string code = lower(i.code);
   for (const Case& c : cases) {
-    const std::string stem = lower(c.source.stem().string());
-    if (stem.rfind(code, 0) == 0 && (stem.size() == code.size() || !std::isdigit(static_cast<unsigned char>(stem[code.size()]))))
+    const std::string name = lower(c.name);
+    if (name.rfind(code, 0) == 0 && (name.size() == code.size() || !std::isdigit(static_cast<unsigned char>(name[code.size()]))))
       return c;
   }
   const std::string tag = fmt::format("[{}]", i.code);
@@ -204,13 +213,15 @@ with 1; warnings do not, unless `--werror` turns them into errors.
 ```text
 path:line:column: error[E0300]: message
   12 | the source line
-     |     ^~~~~ the span
-path:line:column: note: a related place
+     |     ^~~~~~
+path:line:column: note: a related place, if there is one
+   3 | its source line
+     | ^~~
 hint: what to do about it
 ```
 
-Lines and columns are 1-based; columns count Unicode code points, so a caret under
-Cyrillic text lands under the right letter. A span over several lines is underlined on
+The carets (`^~~~~~`) underline the span. Lines and columns are 1-based; columns count
+Unicode code points, so a caret under Cyrillic text lands under the right letter. A span over several lines is underlined on
 its first line and ends in `…`. A diagnostic with no place in a file starts with
 `cascade:` instead. Every diagnostic is followed by a blank line, and the output ends with
 a summary such as `2 errors, 1 warning generated.`; a clean run prints nothing. Colour is

@@ -62,12 +62,12 @@ std::string render_sarif(const Diagnostics& diags, const source::SourceMap& sour
 // an absolute file:// URI. `relative` says which.
 std::string sarif_uri(const std::string& path, const std::filesystem::path& root, bool& relative);
 
-// docs/diagnostics.md, generated from the table and the golden examples: a section per code
-// with its severity, name, message and hint, and an example taken from the golden case for
-// that code (tests/golden/check/**/<CODE>*.cascade, else any case whose .expected mentions
-// [CODE]) — its source excerpt and its expected text output. golden_dir is read as given
-// (relative to the current directory); the paths inside .expected files are relative to
-// the repository root, which must be the current directory.
+// docs/diagnostics.md, generated from the table and the golden examples: a section per
+// code with its severity, name, message and hint, and an example from the golden case for
+// that code (the case named <CODE>…: X.cascade or X/main.cascade, else any case whose
+// .expected mentions [CODE]): its source excerpt and its expected text output. golden_dir
+// is read as given; the paths inside .expected files are relative to the repository root,
+// which must be the current directory.
 std::string render_reference_markdown(const std::filesystem::path& golden_dir);
 // The same with golden_dir = "tests/golden/check".
 std::string render_reference_markdown();
