@@ -13,6 +13,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cascade/compiler/diagnostics.hpp"
@@ -21,6 +22,13 @@
 #include "cascade/stdlib/types.hpp"
 
 namespace cascade::project {
+
+// Limits that keep a hostile cascade.yaml from costing unbounded memory, time or stack
+// (see the loader's opening comment). Real project files stay far below all of them.
+inline constexpr std::size_t kMaxProjectBytes = 2u << 20;  // 2 MiB
+inline constexpr int kMaxNesting = 64;                     // YAML nesting levels
+inline constexpr std::size_t kMaxNodes = 1'000'000;        // nodes visited, aliases counted each time
+inline constexpr int kMaxRecordDepth = 16;                 // records inside records
 
 struct ClockRange {
   std::int32_t from_minutes = 0;  // 22:00 -> 1320
