@@ -314,6 +314,19 @@ BOOST_AUTO_TEST_CASE(e0105_unknown_kind) {
   BOOST_TEST(l.diags()[0].message == "unknown channel kind `fax`");
   BOOST_TEST(l.diags()[0].hint == "the kinds are email, push, webpush, viber, whatsapp, telegram, vk, sms, webhook, call");
   BOOST_TEST(l.result.project->channel("fax") == nullptr);  // a channel always has a kind
+  const Loaded close = load(base("  tg: { kind: telegramm, address: phone }\n"));
+  BOOST_TEST(close.diags()[0].hint ==
+             "did you mean `telegram`? the kinds are email, push, webpush, viber, whatsapp, telegram, vk, sms, webhook, call");
+}
+
+BOOST_AUTO_TEST_CASE(hints_suggest_close_names) {
+  const Loaded address = load(base("  sms: { kind: sms, address: phnoe }\n"));
+  BOOST_TEST(address.diags()[0].hint ==
+             "did you mean `phone`? add `phnoe: string?` to `profile:`, or name an existing field");
+  const Loaded consent = load(base("  sms: { kind: sms, address: phone, consent: consent.smss }\n"));
+  BOOST_TEST(consent.diags()[0].hint.rfind("did you mean `consent.sms`? ", 0) == 0u);
+  const Loaded provider = load(base("  sms: { kind: sms, address: phone, provider: esq }\n"));
+  BOOST_TEST(provider.diags()[0].hint == "did you mean `esp`? declare it under `providers:` or fix the name");
 }
 
 BOOST_AUTO_TEST_CASE(e0106_address_not_in_profile) {

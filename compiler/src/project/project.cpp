@@ -63,19 +63,22 @@ bool is_identifier(std::string_view s) {
                      [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
 }
 
+// Edits between two words, a swap of neighbours counting as one (optimal string
+// alignment distance): "phnoe" is one edit from "phone".
 std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  const std::size_t w = b.size() + 1;
+  std::vector<std::size_t> d((a.size() + 1) * w);
+  for (std::size_t i = 0; i <= a.size(); ++i) d[i * w] = i;
+  for (std::size_t j = 0; j <= b.size(); ++j) d[j] = j;
   for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diag = row[0];
-    row[0] = i;
     for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diag = up;
+      const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      std::size_t best = std::min({d[(i - 1) * w + j] + 1, d[i * w + j - 1] + 1, d[(i - 1) * w + j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) best = std::min(best, d[(i - 2) * w + j - 2] + 1);
+      d[i * w + j] = best;
     }
   }
-  return row[b.size()];
+  return d[a.size() * w + b.size()];
 }
 
 // "did you mean `timezone`?" when a candidate is close, else "the keys are …".
@@ -84,6 +87,7 @@ std::string suggest(std::string_view word, const std::vector<std::string>& candi
   std::size_t best_distance = std::numeric_limits<std::size_t>::max();
   if (word.size() <= 64) {
     for (const auto& c : candidates) {
+      if (c.size() > 64) continue;
       const std::size_t d = edit_distance(word, c);
       if (d < best_distance) best_distance = d, best = c;
     }
@@ -255,6 +259,21 @@ DocumentScan scan_documents(const std::string& text) {
 
 // The text of a scalar node, as written (see mask_questions).
 std::string text_of(const YAML::Node& n) { return unmask(n.Scalar()); }
+
+// Every dotted field path of a record ("email", "consent", "consent.email"), for hints.
+void collect_paths(const Type& record, const std::string& prefix, std::vector<std::string>& out, int depth = 0) {
+  if (record.kind != Kind::Record || !record.fields || depth > kMaxRecordDepth) return;
+  for (const types::Field& f : *record.fields) {
+    out.push_back(prefix + f.name);
+    collect_paths(f.type, prefix + f.name + ".", out, depth + 1);
+  }
+}
+
+// "did you mean `x`? " when a candidate is close, else "".
+std::string close_match(std::string_view word, const std::vector<std::string>& candidates) {
+  std::string hint = suggest(word, candidates, "");
+  return hint.rfind("did you mean", 0) == 0 ? hint + " " : "";
+}
 
 class Loader {
  public:
@@ -708,7 +727,14 @@ class Loader {
     if (auto* e = get("kind")) {
       if (auto kind = scalar(e->first, e->second, "`kind`")) {
         ch.kind = channels::find_kind(*kind);
-        if (!ch.kind) report(diag::make(Code::ProjectUnknownKind, value_span(e->first, e->second), *kind, channels::kind_names()));
+        if (!ch.kind) {
+          std::vector<std::string> kinds;
+          for (const auto& k : channels::all_kinds()) kinds.emplace_back(k.name);
+          diag::Diagnostic d =
+              diag::make(Code::ProjectUnknownKind, value_span(e->first, e->second), *kind, channels::kind_names());
+          d.hint = close_match(*kind, kinds) + d.hint;
+          report(std::move(d));
+        }
       }
     } else {
       report(diag::make(Code::ProjectMissingKey, span(ck), what, "kind"));
@@ -719,7 +745,9 @@ class Loader {
         ch.address_field = *field;
         const Type* t = lookup_path(p.profile, *field);
         if (!t) {
-          report(diag::make(Code::ProjectAddressField, value_span(e->first, e->second), name, *field));
+          diag::Diagnostic d = diag::make(Code::ProjectAddressField, value_span(e->first, e->second), name, *field);
+          d.hint = close_match(*field, profile_paths(p)) + d.hint;
+          report(std::move(d));
         } else if (!t->is_error() && t->kind != Kind::String) {
           report(diag::make(Code::ProjectBadValue, value_span(e->first, e->second),
                             fmt::format("channel `{}` takes its address from `{}`, which is `{}`, not a string", name,
@@ -736,7 +764,9 @@ class Loader {
         ch.consent_field = *field;
         const Type* t = lookup_path(p.profile, *field);
         if (!t || (!t->is_error() && t->kind != Kind::Bool)) {
-          report(diag::make(Code::ProjectConsentField, value_span(e->first, e->second), name, *field));
+          diag::Diagnostic d = diag::make(Code::ProjectConsentField, value_span(e->first, e->second), name, *field);
+          if (!t) d.hint = close_match(*field, profile_paths(p)) + d.hint;
+          report(std::move(d));
         }
       }
     }
@@ -745,7 +775,9 @@ class Loader {
       if (auto provider = scalar(e->first, e->second, "`provider`")) {
         ch.provider = *provider;
         if (!declared_providers_.count(*provider)) {
-          report(diag::make(Code::ProjectUnknownProvider, value_span(e->first, e->second), name, *provider));
+          diag::Diagnostic d = diag::make(Code::ProjectUnknownProvider, value_span(e->first, e->second), name, *provider);
+          d.hint = close_match(*provider, {declared_providers_.begin(), declared_providers_.end()}) + d.hint;
+          report(std::move(d));
         }
       }
     }
@@ -771,6 +803,14 @@ class Loader {
     // A channel without a known kind is left out: the rest of the compiler relies on
     // every channel having one (its error is already reported).
     if (ch.kind) p.channels.push_back(std::move(ch));
+  }
+
+  const std::vector<std::string>& profile_paths(const Project& p) {
+    if (!profile_paths_) {
+      profile_paths_.emplace();
+      collect_paths(p.profile, "", *profile_paths_);
+    }
+    return *profile_paths_;
   }
 
   void read_caps(const YAML::Node& k, const YAML::Node& v, Project& p) {
@@ -825,6 +865,7 @@ class Loader {
   bool too_complex_ = false;
   std::set<std::string> declared_providers_;   // including ones with errors, so channels
   std::vector<std::string> declared_channels_; // and caps do not report them again
+  std::optional<std::vector<std::string>> profile_paths_;
 };
 
 }  // namespace
