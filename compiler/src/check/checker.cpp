@@ -422,6 +422,9 @@ const project::Channel* Checker::lookup_channel(const ast::Ident& id) {
     if (bad_address || bad(ch->consent_field, true)) {
       const std::string& field = bad_address ? ch->address_field : ch->consent_field;
       auto& d = report(Code::ChannelAddressField, id.span, ch->name, field);
+      if (!bad_address && project::lookup_path(project_.profile, field))
+        d.message = fmt::format("channel `{}` takes its consent from `{}`, which is not a bool field of the profile",
+                                ch->name, field);
       d.hint = fmt::format("add `{}` to `profile:` in cascade.yaml, or point the channel's `{}:` at an existing field",
                            field, bad_address ? "address" : "consent");
       d.notes.push_back({ch->span, fmt::format("channel `{}` is declared here", ch->name)});
@@ -440,7 +443,10 @@ void Checker::define_let(const ast::Ident& id, Type type) {
   if (id.name.empty()) return;
   std::optional<SourceSpan> first;
   bool reserved = false;
-  if (const LetEntry* l = find_let(id.name)) first = l->span;
+  if (LetEntry* l = find_let(id.name)) {
+    first = l->span;
+    l->used = true;  // the duplicate is the mistake; do not also call the first one unused
+  }
   else if (auto it = segment_index_.find(id.name); it != segment_index_.end())
     first = segments_[it->second].segment->name.span;
   else if (id.name == "customer" || id.name == "trigger" || id.name == "event" || builtins::value_type(id.name))
@@ -929,9 +935,12 @@ void Checker::expect_bool(const ast::Expr* e, const Type& t, std::string_view wh
   if (!e || t.is_error()) return;
   if (t.kind != Kind::Bool) {
     auto& d = report(Code::NotBool, e->span, what, describe(t));
-    if (numeric(t.kind)) d.hint = fmt::format("compare it, like `{} > 0`", snippet(e->span, 30));
-    else if (t.kind == Kind::String) d.hint = fmt::format("compare it with a text, like `{} == \"…\"`", snippet(e->span, 30));
-    else if (t.optional) d.hint = fmt::format("to ask whether it is present, write `has({})`", snippet(e->span, 30));
+    // Quote the expression in the hint only when it is short enough to read at a glance.
+    const std::string_view raw = text::span_text(sources_, e->span);
+    const std::string x = raw.size() <= 32 && raw.find('\n') == std::string_view::npos ? std::string(raw) : "…";
+    if (t.optional) d.hint = fmt::format("to ask whether it is present, write `has({})`", x);
+    else if (numeric(t.kind)) d.hint = fmt::format("compare it, like `{} > 0`", x);
+    else if (t.kind == Kind::String) d.hint = fmt::format("compare it with a text, like `{} == \"…\"`", x);
     return;
   }
   if (t.optional) report_optional(*e, t);

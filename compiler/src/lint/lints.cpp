@@ -236,9 +236,12 @@ std::optional<diag::Diagnostic> sms_segments(const ast::StringLit& lit, source::
     // (ё → е, « → ") may bring the text back to GSM-7 and 160 characters.
     std::vector<char32_t> odd;
     std::size_t odd_count = 0;
+    int septets_replaced = 0;  // the GSM-7 length if every odd character became one plain one
     for (std::size_t i = 0; i < counted.size();) {
       const char32_t cp = next_code_point(counted, i);
-      if (sms::gsm7_septets(cp) != 0) continue;
+      const int septets = sms::gsm7_septets(cp);
+      septets_replaced += septets == 0 ? 1 : septets;
+      if (septets != 0) continue;
       ++odd_count;
       if (std::find(odd.begin(), odd.end(), cp) == odd.end()) odd.push_back(cp);
     }
@@ -248,10 +251,17 @@ std::optional<diag::Diagnostic> sms_segments(const ast::StringLit& lit, source::
         if (i) names += ", ";
         names += '`' + encode_utf8(odd[i]) + '`';
       }
+      const bool one = odd.size() == 1;
       hint = fmt::format("{} {} not in the GSM-7 alphabet and {} the whole text UCS-2 ({} characters per segment, {} "
-                         "when split); replace {} to fit {} GSM-7 characters",
-                         names, odd.size() == 1 ? "is" : "are", odd.size() == 1 ? "makes" : "make", single, part,
-                         odd.size() == 1 ? "it" : "them", sms::kGsm7SingleSegment);
+                         "when split); ",
+                         names, one ? "is" : "are", one ? "makes" : "make", single, part);
+      if (septets_replaced <= sms::kGsm7SingleSegment)
+        hint += fmt::format("replace {} and the text fits one GSM-7 segment", one ? "it" : "them");
+      else
+        hint += fmt::format("replace {} to send GSM-7, then shorten the text by {} to send one segment",
+                            one ? "it" : "them",
+                            check::text::count_noun(static_cast<std::size_t>(septets_replaced - sms::kGsm7SingleSegment),
+                                                    "character", "characters"));
     } else {
       hint = fmt::format("a UCS-2 text (Cyrillic, emoji, …) holds {} characters in one segment and {} per segment when "
                          "split; shorten it by {} to send one",
