@@ -6,7 +6,7 @@
 
 int main(int argc, char** argv) {
   using namespace cascade::cli;
-  CLI::App app{"cascade: checks, formats and (later) runs multi-channel messaging scenarios", "cascade"};
+  CLI::App app{"cascade: the compiler and tools for multi-channel messaging scenarios", "cascade"};
   app.set_version_flag("--version", fmt::format("cascade {}", kVersion), "Print the version and exit");
   app.footer("Run 'cascade COMMAND --help' for the options of one command.");
   app.require_subcommand(0, 1);
