@@ -42,6 +42,124 @@ int precedence(BinaryOp op) {
   return kPrecOr;
 }
 
+// NodeIds: 1..n in pre-order (a node before its children, children in source order),
+// assigned once the tree is final so that dropped constructs leave no gaps.
+class Numbering {
+ public:
+  ast::NodeId run(ast::File& f) {
+    for (auto& d : f.decls) {
+      std::visit(
+          [&](auto& n) {
+            using T = std::decay_t<decltype(n)>;
+            if constexpr (std::is_same_v<T, ast::Segment>) {
+              expr(n.expr);
+            } else if constexpr (std::is_same_v<T, ast::Scenario>) {
+              for (auto& s : n.settings) setting(s);
+              block(n.body);
+            }
+          },
+          d.node);
+    }
+    return next_;
+  }
+
+ private:
+  void expr(ExprPtr& e) {
+    if (!e) return;
+    e->id = ++next_;
+    std::visit(
+        [&](auto& n) {
+          using T = std::decay_t<decltype(n)>;
+          if constexpr (std::is_same_v<T, ast::StringLit>) {
+            for (auto& p : n.parts) expr(p.expr);
+          } else if constexpr (std::is_same_v<T, ast::ListLit>) {
+            for (auto& i : n.items) expr(i);
+          } else if constexpr (std::is_same_v<T, ast::Member>) {
+            expr(n.object);
+          } else if constexpr (std::is_same_v<T, ast::Call>) {
+            for (auto& a : n.args) expr(a);
+          } else if constexpr (std::is_same_v<T, ast::Unary>) {
+            expr(n.operand);
+          } else if constexpr (std::is_same_v<T, ast::Binary>) {
+            expr(n.lhs);
+            expr(n.rhs);
+          } else if constexpr (std::is_same_v<T, ast::Conditional>) {
+            expr(n.cond);
+            expr(n.then_expr);
+            expr(n.else_expr);
+          } else if constexpr (std::is_same_v<T, ast::Paren>) {
+            expr(n.inner);
+          }
+        },
+        e->node);
+  }
+  void content(ast::Content& c) {
+    if (auto* e = std::get_if<ExprPtr>(&c.value)) {
+      expr(*e);
+    } else {
+      for (auto& a : std::get<ast::TemplateRef>(c.value).args) expr(a.value);
+    }
+  }
+  void block(ast::Block& b) {
+    for (auto& s : b.stmts) stmt(s);
+  }
+  void stmt(ast::Stmt& s) {
+    s.id = ++next_;
+    std::visit(
+        [&](auto& n) {
+          using T = std::decay_t<decltype(n)>;
+          if constexpr (std::is_same_v<T, ast::Send>) {
+            content(n.content);
+          } else if constexpr (std::is_same_v<T, ast::Wait>) {
+            expr(n.duration);
+          } else if constexpr (std::is_same_v<T, ast::WaitUntil>) {
+            expr(n.time);
+          } else if constexpr (std::is_same_v<T, ast::IfNot>) {
+            expr(n.outcome.where);
+            expr(n.within);
+            block(n.then_block);
+            if (n.else_block) block(*n.else_block);
+          } else if constexpr (std::is_same_v<T, ast::If>) {
+            expr(n.cond);
+            block(n.then_block);
+            if (n.else_block) block(*n.else_block);
+          } else if constexpr (std::is_same_v<T, ast::CascadeUntil>) {
+            expr(n.until.where);
+            for (auto& st : n.steps) {
+              content(st.content);
+              expr(st.within);
+            }
+          } else if constexpr (std::is_same_v<T, ast::Split>) {
+            for (auto& b : n.branches)
+              if (b.body) block(*b.body);
+          } else if constexpr (std::is_same_v<T, ast::Let>) {
+            expr(n.value);
+          }
+        },
+        s.node);
+  }
+  void setting(ast::Setting& s) {
+    s.id = ++next_;
+    std::visit(
+        [&](auto& n) {
+          using T = std::decay_t<decltype(n)>;
+          if constexpr (std::is_same_v<T, ast::TriggerEvent> || std::is_same_v<T, ast::StopOn>) {
+            expr(n.where);
+          } else if constexpr (std::is_same_v<T, ast::Audience>) {
+            expr(n.expr);
+          } else if constexpr (std::is_same_v<T, ast::Goal>) {
+            expr(n.where);
+            expr(n.within);
+          }
+        },
+        s.node);
+  }
+
+  ast::NodeId next_ = 0;
+};
+
+ast::NodeId assign_ids(ast::File& f) { return Numbering().run(f); }
+
 class Converter {
  public:
   Converter(parse_state& state, std::string_view text, source::FileId file) : state_(state), text_(text), file_(file) {}
@@ -57,7 +175,7 @@ class Converter {
       } catch (const drop_node&) {
       }
     }
-    out.node_count = next_id_;
+    out.node_count = assign_ids(out);
     return out;
   }
 
@@ -71,13 +189,11 @@ class Converter {
   SourceSpan span(std::uint32_t b, std::uint32_t e) const { return SourceSpan{file_, b, e}; }
   SourceSpan span(const x3ast::tagged& t) const { return span(t.begin, t.end); }
   std::string_view text(const x3ast::tagged& t) const { return text_.substr(t.begin, t.end - t.begin); }
-  ast::NodeId id() { return ++next_id_; }
   ast::Ident ident(x3ast::ident& i) { return ast::Ident{std::move(i.name), span(i)}; }
 
   template <typename Node>
   Built make(SourceSpan s, Node&& node, int height) {
     auto e = std::make_unique<ast::Expr>();
-    e->id = id();
     e->span = s;
     e->node = std::forward<Node>(node);
     if (height > kMaxExprDepth) {
@@ -98,10 +214,10 @@ class Converter {
           if constexpr (std::is_same_v<T, x3ast::chain>) {
             return chain(node);
           } else {
-            auto& c = node.get();
-            Built cond = expr(c.cond.get());
-            Built then_expr = expr(c.then_expr.get());
-            Built else_expr = expr(c.else_expr.get());
+            auto& c = node;
+            Built cond = expr(c.parts.at(0));
+            Built then_expr = expr(c.parts.at(1));
+            Built else_expr = expr(c.parts.at(2));
             const int h = 1 + std::max({cond.height, then_expr.height, else_expr.height});
             return make(span(c),
                         ast::Conditional{std::move(cond.expr), std::move(then_expr.expr), std::move(else_expr.expr)},
@@ -194,10 +310,10 @@ class Converter {
             return number(node);
           } else if constexpr (std::is_same_v<T, x3ast::bool_lit>) {
             return make(span(node), ast::BoolLit{node.value}, 1);
-          } else if constexpr (std::is_same_v<T, x3::forward_ast<x3ast::string_lit>>) {
-            return string(node.get());
-          } else if constexpr (std::is_same_v<T, x3::forward_ast<x3ast::list_lit>>) {
-            auto& l = node.get();
+          } else if constexpr (std::is_same_v<T, x3ast::string_lit>) {
+            return string(node);
+          } else if constexpr (std::is_same_v<T, x3ast::list_lit>) {
+            auto& l = node;
             ast::ListLit list;
             int h = 0;
             for (auto& item : l.items) {
@@ -206,9 +322,9 @@ class Converter {
               list.items.push_back(std::move(b.expr));
             }
             return make(span(l), std::move(list), h + 1);
-          } else if constexpr (std::is_same_v<T, x3::forward_ast<x3ast::paren>>) {
-            auto& par = node.get();
-            Built inner = expr(par.inner.get());
+          } else if constexpr (std::is_same_v<T, x3ast::paren>) {
+            auto& par = node;
+            Built inner = expr(par.inner.at(0));
             const int h = inner.height + 1;
             return make(span(par), ast::Paren{std::move(inner.expr)}, h);
           } else {
@@ -369,10 +485,10 @@ class Converter {
           using T = std::decay_t<decltype(node)>;
           if constexpr (std::is_same_v<T, x3ast::bad>) {
             return std::nullopt;
-          } else if constexpr (std::is_same_v<T, x3::forward_ast<x3ast::if_stmt>>) {
-            return if_statement(node.get());
-          } else if constexpr (std::is_same_v<T, x3::forward_ast<x3ast::split_stmt>>) {
-            return stmt_of(span(node.get()), split(node.get()));
+          } else if constexpr (std::is_same_v<T, x3ast::if_stmt>) {
+            return if_statement(node);
+          } else if constexpr (std::is_same_v<T, x3ast::split_stmt>) {
+            return stmt_of(span(node), split(node));
           } else if constexpr (std::is_same_v<T, x3ast::send_stmt>) {
             ast::Send send;
             send.channel = ident(node.channel);
@@ -380,10 +496,8 @@ class Converter {
             if (node.as) send.as = ident(*node.as);
             return stmt_of(span(node), std::move(send));
           } else if constexpr (std::is_same_v<T, x3ast::wait_stmt>) {
-            const ast::NodeId sid = id();
             ExprPtr value = expr_ptr(node.value);
             ast::Stmt st;
-            st.id = sid;
             st.span = span(node);
             if (node.until) {
               st.node = ast::WaitUntil{std::move(value)};
@@ -392,7 +506,6 @@ class Converter {
             }
             return st;
           } else if constexpr (std::is_same_v<T, x3ast::cascade_stmt>) {
-            const ast::NodeId sid = id();
             ast::CascadeUntil c;
             c.until = outcome(node.until);
             c.body_span = span(node.open.begin, node.close.end);
@@ -406,15 +519,12 @@ class Converter {
               c.steps.push_back(std::move(out));
             }
             ast::Stmt st;
-            st.id = sid;
             st.span = span(node);
             st.node = std::move(c);
             return st;
           } else if constexpr (std::is_same_v<T, x3ast::let_stmt>) {
-            const ast::NodeId sid = id();
             ast::Let let{ident(node.name), expr_ptr(node.value)};
             ast::Stmt st;
-            st.id = sid;
             st.span = span(node);
             st.node = std::move(let);
             return st;
@@ -429,7 +539,6 @@ class Converter {
   template <typename Node>
   ast::Stmt stmt_of(SourceSpan s, Node&& node) {
     ast::Stmt st;
-    st.id = id();
     st.span = s;
     st.node = std::forward<Node>(node);
     return st;
@@ -471,9 +580,6 @@ class Converter {
                                 "a chain of " + std::to_string(n) + " 'else if'"});
       throw drop_node{};
     }
-    // Ids are handed out outermost first.
-    std::vector<ast::NodeId> ids(n);
-    for (auto& i : ids) i = id();
     // Convert each clause's condition and body at its own depth.
     struct Clause {
       bool is_not = false;
@@ -513,7 +619,6 @@ class Converter {
     std::optional<ast::Stmt> built;
     for (std::size_t k = n; k-- > 0;) {
       ast::Stmt st;
-      st.id = ids[k];
       st.span = span(s.clauses[k].begin, s.end);
       std::optional<ast::Block> else_part;
       const bool else_if = built.has_value();
@@ -557,7 +662,6 @@ class Converter {
             return std::nullopt;
           } else {
             ast::Setting out;
-            out.id = id();
             out.span = span(node);
             if constexpr (std::is_same_v<T, x3ast::trigger_event>) {
               ast::TriggerEvent t;
@@ -637,7 +741,7 @@ class Converter {
           } else if constexpr (std::is_same_v<T, x3ast::segment_decl>) {
             return ast::Decl{span(node), ast::Segment{ident(node.name), expr_ptr(node.value)}};
           } else {
-            auto& sc = node.get();
+            auto& sc = node;
             ast::Scenario out;
             out.name = ident(sc.name);
             if (sc.title) {
@@ -664,7 +768,6 @@ class Converter {
   parse_state& state_;
   std::string_view text_;
   source::FileId file_;
-  ast::NodeId next_id_ = 0;
   int block_depth_ = 0;
 };
 

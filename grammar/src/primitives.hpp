@@ -370,8 +370,15 @@ struct string_parser : x3::parser<string_parser<ExprRule>> {
         if (!expr_rule.parse(i, last, context, rcontext, e))
           boost::throw_exception(x3::expectation_failure<Iterator>(i, "an expression inside {…}"));
         x3::skip_over(i, last, context);
-        if (i == last || *i != '}')
+        if (i == last || *i != '}') {
+          // The usual culprit is the string's closing quote: name it as such.
+          if (i != last && *i == '"') {
+            state.report(SyntaxError{SyntaxErrorKind::Expected, state.span(i, i + 1),
+                                     "'}' to end the {…} inside the string", "the closing '\"'"});
+            throw parse_abort{i};
+          }
           boost::throw_exception(x3::expectation_failure<Iterator>(i, "'}' to end the {…} inside the string"));
+        }
         ++i;
         x3ast::string_piece piece;
         piece.begin = state.off(brace);

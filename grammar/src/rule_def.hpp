@@ -33,6 +33,7 @@ using K = x3ast::number_kind;
 
 struct expr_class;
 struct conditional_class : annotate {};
+struct conditional_parts_class;
 struct chain_class : annotate {};
 struct op_operand_class;
 struct operand_class : annotate {};
@@ -95,6 +96,7 @@ struct file_class;
 
 x3::rule<expr_class, x3ast::expr> const expr = "an expression";
 x3::rule<conditional_class, x3ast::conditional> const conditional = "an expression";
+x3::rule<conditional_parts_class, std::vector<x3ast::expr>> const conditional_parts = "an expression";
 x3::rule<chain_class, x3ast::chain> const chain = "an expression";
 x3::rule<op_operand_class, x3ast::op_operand> const op_operand = "an operator";
 x3::rule<operand_class, x3ast::operand> const operand = "an expression";
@@ -183,18 +185,21 @@ auto const a_duration = same_line[named(expr, "a duration like 24h")];
 // Expressions
 
 auto const expr_def = guard[conditional | chain];
-auto const conditional_def = kw("if") > expr > kw("then") > expr > kw("else") > expr;
+auto const conditional_parts_def = expr > kw("then") > expr > kw("else") > expr;
+auto const conditional_def = kwp("if") > conditional_parts;
 auto const chain_def = operand >> *op_operand;
 auto const op_operand_def = binop > named(operand, "an expression");
 auto const operand_def = *prefix >> postfix;
-auto const postfix_def = primary >> *(lit('.') > named(any_word, "a field name"));
-auto const primary_def = number | bool_parser{} | string | list | paren | name_or_call;
-auto const paren_def = punct('(') > expr > named(lit(')'), "')'");
+// Only a name can be called: `a.b(c)` and `(f)(x)` stop at the `(` with a clear error.
+auto const postfix_def = primary >> *(lit('.') > named(any_word, "a field name")) >
+                         named(!lit('('), "an operator (only a function name can be called, as in f(x))");
+auto const primary_def = name_or_call | number | string | bool_parser{} | list | paren;
+auto const paren_def = punct('(') > x3::repeat(1)[expr] > named(lit(')'), "')'");
 auto const list_def = punct('[') > -(expr % ',') > named(lit(']'), "',' or ']'");
 auto const call_args_def = lit('(') > -(expr % ',') > named(lit(')'), "',' or ')'");
 auto const name_or_call_def = expr_name >> -call_args;
 
-BOOST_SPIRIT_DEFINE(expr, conditional, chain, op_operand, operand, postfix, primary, paren, list, call_args,
+BOOST_SPIRIT_DEFINE(expr, conditional, conditional_parts, chain, op_operand, operand, postfix, primary, paren, list, call_args,
                     name_or_call)
 
 // ---------------------------------------------------------------------------------------
@@ -210,7 +215,7 @@ auto const outcome_word = (kw("delivered") >> x3::attr('d')) | (kw("opened") >> 
                           (kw("clicked") >> x3::attr('c'));
 auto const message_outcome_def = outcome_word >> -(lit('(') > named(name, "a message name") > named(lit(')'), "')'"));
 // After `if not opened` only `within` can follow: commit, so the error says so.
-auto const committed_message_outcome_def = message_outcome > &named(kw("within"), "'within'");
+auto const committed_message_outcome_def = message_outcome > named(&kw("within"), "'within'");
 auto const event_outcome_def = name >> -(kw("where") > same_line[named(expr, "a condition")]);
 auto const outcome_def = message_outcome | event_outcome;
 auto const not_within_def =

@@ -69,7 +69,7 @@ struct list_lit : tagged {
 
 struct paren : tagged {
   tagged open;
-  x3::forward_ast<expr> inner;
+  std::vector<expr> inner;  // exactly one
 };
 
 // A name, or a call when args is present: f(a, b).
@@ -78,8 +78,10 @@ struct name_or_call : tagged {
   boost::optional<std::vector<expr>> args;
 };
 
-struct primary : x3::variant<number, bool_lit, x3::forward_ast<string_lit>, x3::forward_ast<list_lit>,
-                             x3::forward_ast<paren>, name_or_call> {
+// Recursion goes through std::vector members (never x3::forward_ast): X3 default-
+// constructs an attribute for every alternative it tries, and a forward_ast would cost a
+// heap allocation each time.
+struct primary : x3::variant<name_or_call, number, string_lit, bool_lit, list_lit, paren> {
   using base_type::base_type;
   using base_type::operator=;
 };
@@ -115,10 +117,11 @@ struct chain : tagged {
 };
 
 struct conditional : tagged {
-  x3::forward_ast<expr> cond, then_expr, else_expr;
+  tagged keyword;
+  std::vector<expr> parts;  // condition, then, else
 };
 
-struct expr : x3::variant<chain, x3::forward_ast<conditional>> {
+struct expr : x3::variant<chain, conditional> {
   using base_type::base_type;
   using base_type::operator=;
 };
@@ -234,8 +237,7 @@ struct let_stmt : tagged {
 
 struct stop_stmt : tagged {};
 
-struct stmt : x3::variant<bad, send_stmt, wait_stmt, x3::forward_ast<if_stmt>, cascade_stmt,
-                          x3::forward_ast<split_stmt>, let_stmt, stop_stmt> {
+struct stmt : x3::variant<bad, send_stmt, wait_stmt, if_stmt, cascade_stmt, split_stmt, let_stmt, stop_stmt> {
   using base_type::base_type;
   using base_type::operator=;
 };
@@ -312,7 +314,7 @@ struct scenario_decl : tagged {
   tagged close;
 };
 
-struct decl : x3::variant<bad, import_decl, segment_decl, x3::forward_ast<scenario_decl>> {
+struct decl : x3::variant<bad, import_decl, segment_decl, scenario_decl> {
   using base_type::base_type;
   using base_type::operator=;
 };

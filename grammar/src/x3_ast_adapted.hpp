@@ -15,7 +15,7 @@ BOOST_FUSION_ADAPT_STRUCT(cascade::grammar::x3ast::postfix, base, members)
 BOOST_FUSION_ADAPT_STRUCT(cascade::grammar::x3ast::operand, prefixes, value)
 BOOST_FUSION_ADAPT_STRUCT(cascade::grammar::x3ast::op_operand, op, rhs)
 BOOST_FUSION_ADAPT_STRUCT(cascade::grammar::x3ast::chain, first, rest)
-BOOST_FUSION_ADAPT_STRUCT(cascade::grammar::x3ast::conditional, cond, then_expr, else_expr)
+BOOST_FUSION_ADAPT_STRUCT(cascade::grammar::x3ast::conditional, keyword, parts)
 
 BOOST_FUSION_ADAPT_STRUCT(cascade::grammar::x3ast::template_arg, key, value)
 BOOST_FUSION_ADAPT_STRUCT(cascade::grammar::x3ast::template_with, open, args)

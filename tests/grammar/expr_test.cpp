@@ -199,7 +199,7 @@ BOOST_AUTO_TEST_CASE(utf8_text_and_titles) {
   // Columns count code points.
   const auto lc = p.at(s.parts.at(1).span);
   BOOST_TEST(lc.line == 2u);
-  BOOST_TEST(lc.column == 26u);
+  BOOST_TEST(lc.column == 27u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
