@@ -53,11 +53,22 @@ BOOST_AUTO_TEST_CASE(bomb_under_an_unknown_key_is_never_walked) {
   BOOST_TEST(codes(l) == "E0102");
 }
 
-BOOST_AUTO_TEST_CASE(an_alias_inside_its_own_anchor_is_bounded) {
+BOOST_AUTO_TEST_CASE(an_alias_inside_its_own_anchor_is_refused) {
   const Loaded l = load("profile: &p\n  me: *p\n");
-  BOOST_TEST(codes(l).find("E0104") != std::string::npos);
+  BOOST_TEST(codes(l) == "E0104");
+  BOOST_TEST(l.diags()[0].message == "an alias in cascade.yaml refers to the value that contains it");
+  BOOST_TEST(!l.result.project.has_value());
   const Loaded events = load("events:\n  e: &e { inner: *e }\n");
-  BOOST_TEST(codes(events).find("E0104") != std::string::npos);
+  BOOST_TEST(codes(events) == "E0104");
+  const Loaded list = load("profile:\n  x: &x [1, *x]\n");
+  BOOST_TEST(codes(list) == "E0104");
+}
+
+BOOST_AUTO_TEST_CASE(plain_aliases_are_fine) {
+  const Loaded l = load("profile:\n  home: &addr { city: string, street: string? }\n  work: *addr\n");
+  BOOST_TEST(all(l) == "");
+  BOOST_TEST(cascade::types::to_string(*cascade::project::lookup_path(l.result.project->profile, "work")) ==
+             "{ city: string, street: string? }");
 }
 
 BOOST_AUTO_TEST_CASE(deep_flow_nesting_is_refused_before_parsing) {
@@ -102,10 +113,10 @@ BOOST_AUTO_TEST_CASE(ten_megabytes_is_refused) {
 
 BOOST_AUTO_TEST_CASE(a_large_valid_file_loads) {
   std::string text = "events:\n";
-  for (int i = 0; i < 5000; ++i) text += "  e" + std::to_string(i) + ": { id: string, total: decimal, at: time? }\n";
+  for (int i = 0; i < 2000; ++i) text += "  e" + std::to_string(i) + ": { id: string, total: decimal, at: time? }\n";
   const Loaded l = load(text);
   BOOST_TEST(all(l) == "");
-  BOOST_TEST(l.result.project->events.size() == 5000u);
+  BOOST_TEST(l.result.project->events.size() == 2000u);
 }
 
 BOOST_AUTO_TEST_CASE(invalid_utf8_is_refused_at_the_byte) {

@@ -257,6 +257,49 @@ DocumentScan scan_documents(const std::string& text) {
   return scan;
 }
 
+// The number of values a walk over `n` would visit, aliases expanded, counted in time
+// linear in the text: yaml-cpp gives an alias the very node of its anchor, so a node is
+// known by its place and type, and each is counted once and remembered. Saturates
+// just above kMaxNodes. A node met again while its own count is under way is an alias
+// inside its anchor: a cycle, reported through cycle_at.
+class ExpandedSize {
+ public:
+  std::size_t of(const YAML::Node& n, int depth = 0) {
+    if (cycle_at || depth > 4 * kMaxNesting) return kMaxNodes + 1;
+    const auto key = std::make_pair(n.Mark().pos, static_cast<int>(n.Type()));
+    if (auto it = memo_.find(key); it != memo_.end()) {
+      if (it->second == kInProgress) {
+        cycle_at = static_cast<std::size_t>(std::max(0, n.Mark().pos));
+        return kMaxNodes + 1;
+      }
+      return it->second;
+    }
+    memo_[key] = kInProgress;
+    std::size_t total = 1;
+    if (n.IsMap() || n.IsSequence()) {
+      for (auto it = n.begin(); it != n.end() && total <= kMaxNodes; ++it) {
+        if (n.IsMap()) {
+          const YAML::Node k = it->first, v = it->second;  // copies, see for_each_entry
+          total += of(k, depth + 1);
+          total += of(v, depth + 1);
+        } else {
+          const YAML::Node v = *it;
+          total += of(v, depth + 1);
+        }
+      }
+    }
+    total = std::min(total, kMaxNodes + 1);
+    memo_[key] = total;
+    return total;
+  }
+
+  std::optional<std::size_t> cycle_at;
+
+ private:
+  static constexpr std::size_t kInProgress = static_cast<std::size_t>(-1);
+  std::map<std::pair<int, int>, std::size_t> memo_;
+};
+
 // The text of a scalar node, as written (see mask_questions).
 std::string text_of(const YAML::Node& n) { return unmask(n.Scalar()); }
 
@@ -313,6 +356,28 @@ class Loader {
       auto it = sections.find(name);
       return it == sections.end() ? nullptr : &it->second;
     };
+
+    // Refuse alias bombs and self-containing anchors before walking anything.
+    ExpandedSize sizes;
+    std::size_t total = 0;
+    for (const auto& [name, kv] : sections) {
+      total += sizes.of(kv.second);
+      if (sizes.cycle_at) {
+        report(diag::make(Code::ProjectBadValue, span_at(*sizes.cycle_at),
+                          "an alias in cascade.yaml refers to the value that contains it",
+                          "a value cannot contain itself; write the value out"));
+        return false;
+      }
+      if (total > kMaxNodes) {
+        too_complex_ = true;
+        report(diag::make(Code::ProjectBadValue, span(kv.first),
+                          fmt::format("cascade.yaml is too large or complex (more than {} values, counting every "
+                                      "use of an alias)",
+                                      kMaxNodes),
+                          "a project file needs no aliases that multiply; write the schema out plainly"));
+        return false;
+      }
+    }
 
     if (auto* s = section("timezone")) read_timezone(s->first, s->second, p);
     if (auto* s = section("quiet_hours")) read_quiet_hours(s->first, s->second, p);
@@ -398,6 +463,12 @@ class Loader {
     while (e < size && text[e] != '\n' && text[e] != '#' && text[e] != ',' && text[e] != '}' && text[e] != ']') ++e;
     while (e > b && std::isspace(static_cast<unsigned char>(text[e - 1]))) --e;
     return SourceSpan{id_, b, std::max(b, e)};
+  }
+
+  SourceSpan span_at(std::size_t yaml_pos) const {
+    const auto size = static_cast<std::uint32_t>(file_.text().size());
+    const auto b = static_cast<std::uint32_t>(std::min<std::size_t>(yaml_pos + bom_, size));
+    return SourceSpan{id_, b, std::min(b + 1, size)};
   }
 
   // The span of a value; an empty value (`key:` and nothing) has its key's place.
