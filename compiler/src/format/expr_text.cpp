@@ -32,10 +32,14 @@ const char* op_text(BinaryOp op) {
 
 // The escapes of the language are \" \\ \n and \{ (a literal brace, not an
 // interpolation). Everything else, UTF-8 included, is written as is.
-void append_escaped(std::string& out, std::string_view text) {
+//
+// A string nested in an interpolation is written between escaped quotes, \"…\" (the
+// outer string is still open; docs/language.md). Inside it \" would end it, so a quote
+// in its text is written bare — the one place where the parser reads `"` as text.
+void append_escaped(std::string& out, std::string_view text, bool nested) {
   for (const char c : text) {
     switch (c) {
-      case '"': out += "\\\""; break;
+      case '"': out += nested ? "\"" : "\\\""; break;
       case '\\': out += "\\\\"; break;
       case '\n': out += "\\n"; break;
       case '{': out += "\\{"; break;
@@ -76,6 +80,7 @@ std::string decimal_text(const DecimalLit& d) {
 struct Piece {
   const Expr* expr = nullptr;
   std::string text;
+  int depth = 0;  // of expr: how many interpolations enclose it
 };
 
 class Writer {
@@ -88,6 +93,7 @@ class Writer {
       if (p.expr == nullptr) {
         out_ += p.text;
       } else {
+        depth_ = p.depth;
         expand(*p.expr);
       }
     }
@@ -97,9 +103,10 @@ class Writer {
  private:
   // Pieces are pushed in reverse, so the stack pops them in reading order.
   void text(std::string t) { stack_.push_back(Piece{nullptr, std::move(t)}); }
-  void expr(const ExprPtr& e) {
-    if (e) stack_.push_back(Piece{e.get(), {}});
+  void expr(const ExprPtr& e, int depth) {
+    if (e) stack_.push_back(Piece{e.get(), {}, depth});
   }
+  void expr(const ExprPtr& e) { expr(e, depth_); }
   void list(const std::vector<ExprPtr>& items) {
     for (std::size_t i = items.size(); i-- > 0;) {
       expr(items[i]);
@@ -118,20 +125,22 @@ class Writer {
   void expand_node(const ClockLit& n) { out_ += clock_text(n); }
   void expand_node(const PercentLit& n) { out_ += percent_text(n); }
   void expand_node(const StringLit& n) {
-    text("\"");
+    const bool nested = depth_ > 0;
+    const char* quote = nested ? "\\\"" : "\"";
+    text(quote);
     for (std::size_t i = n.parts.size(); i-- > 0;) {
       const StringPart& part = n.parts[i];
       if (part.expr) {
         text("}");
-        expr(part.expr);
+        expr(part.expr, depth_ + 1);
         text("{");
       } else {
         std::string escaped;
-        append_escaped(escaped, part.text);
+        append_escaped(escaped, part.text, nested);
         text(std::move(escaped));
       }
     }
-    out_ += '"';
+    out_ += quote;
   }
   void expand_node(const ListLit& n) {
     text("]");
@@ -178,6 +187,7 @@ class Writer {
 
   std::vector<Piece> stack_;
   std::string out_;
+  int depth_ = 0;  // of the expression being expanded
 };
 
 }  // namespace
@@ -186,7 +196,7 @@ std::string expr_text(const Expr& expr) { return Writer().run(expr); }
 
 std::string quoted(std::string_view raw) {
   std::string out = "\"";
-  append_escaped(out, raw);
+  append_escaped(out, raw, false);
   out += '"';
   return out;
 }

@@ -21,8 +21,9 @@
 //   * `cascade until` steps are one per line and the content column is aligned: channel
 //     names are padded to the longest channel of that cascade.
 //   * `template "x" with { a: e, b: e }` stays on one line unless the line would pass
-//     100 columns; then each argument goes on its own line, one level deeper, and the
-//     `}` closes on its own line.
+//     100 columns; then each argument goes on its own line, one level deeper, each with
+//     a comma (the last too: adding an argument then changes one line), and the `}`
+//     closes on its own line.
 //   * Expressions: see expr_text.hpp (no parentheses added or removed).
 //
 // Comments. Every comment of File::comments is printed exactly once, in source order,
@@ -50,6 +51,7 @@
 #include <limits>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -187,6 +189,17 @@ class Printer {
   // The line of the last byte of a span ending at `end` (exclusive).
   std::uint32_t end_line_of(std::uint32_t end) const { return line_of(end > 0 ? end - 1 : 0); }
 
+  // A node's span as the layout uses it. The parser gives every node a span; should one
+  // come back empty or out of the file anyway, the node is treated as sitting right
+  // after what was printed before it, so a bad span can misplace a comment by one line
+  // but never lose it or break idempotence.
+  SourceSpan known(SourceSpan s) {
+    if (s.end > s.begin && s.end <= text_.size() && s.begin >= pos_) return s;
+    // Where the node ends is unknown, so the blank line after it is not decided by lines.
+    unknown_span_ = true;
+    return SourceSpan{s.file, pos_, pos_};
+  }
+
   bool comment_before(std::uint32_t limit) const {
     return next_ < file_.comments.size() && file_.comments[next_].span.begin < limit;
   }
@@ -196,9 +209,10 @@ class Printer {
   // Starts an output line for something that begins on source line `line`: decides the
   // blank line before it, then indents.
   void start_line(std::uint32_t line) {
-    if (!suppress_blank_ && (force_blank_ || line > prev_end_line_ + 1)) out_ += '\n';
+    if (!suppress_blank_ && (force_blank_ || (line > prev_end_line_ + 1 && !after_unknown_))) out_ += '\n';
     suppress_blank_ = false;
     force_blank_ = false;
+    after_unknown_ = false;
     cur_.assign(indent_ * kIndentWidth, ' ');
   }
 
@@ -213,6 +227,8 @@ class Printer {
     out_ += '\n';
     cur_.clear();
     prev_end_line_ = end_line_of(last);
+    pos_ = std::max(pos_, last);
+    after_unknown_ = std::exchange(unknown_span_, false);
   }
 
   // Moves comments that follow `pos` on the same source line (with only blanks between)
@@ -248,6 +264,7 @@ class Printer {
       out_ += '\n';
       cur_.clear();
       prev_end_line_ = std::max(prev_end_line_, end_line_of(last));
+      pos_ = std::max(pos_, last);
     }
   }
 
@@ -300,27 +317,30 @@ class Printer {
 
   void print_decl(const Decl& decl) {
     if (const auto* imp = std::get_if<Import>(&decl.node)) {
-      begin_node(decl.span, decl.span.end);
+      const SourceSpan span = known(decl.span);
+      begin_node(span, span.end);
       cur_ += "import " + quoted(imp->path);
-      end_line(decl.span.end);
+      end_line(span.end);
     } else if (const auto* seg = std::get_if<Segment>(&decl.node)) {
-      begin_node(decl.span, decl.span.end);
+      const SourceSpan span = known(decl.span);
+      begin_node(span, span.end);
       cur_ += "segment " + seg->name.name + " = " + (seg->expr ? expr_text(*seg->expr) : "");
-      end_line(decl.span.end);
+      end_line(span.end);
     } else if (const auto* sc = std::get_if<Scenario>(&decl.node)) {
       print_scenario(decl, *sc);
     }
   }
 
   void print_scenario(const Decl& decl, const Scenario& sc) {
-    begin_node(decl.span, sc.body.span.begin);
+    begin_node(known(decl.span), sc.body.span.begin);
     cur_ += "scenario " + sc.name.name;
     if (sc.title) cur_ += " " + quoted(*sc.title);
     braced(sc.body.span, sc.settings.empty() && sc.body.stmts.empty(), close_of(sc.body), [&] {
       for (const Setting& s : sc.settings) {
-        begin_node(s.span, s.span.end);
+        const SourceSpan span = known(s.span);
+        begin_node(span, span.end);
         cur_ += std::visit(SettingText{}, s.node);
-        end_line(s.span.end);
+        end_line(span.end);
       }
       if (!sc.settings.empty() && !sc.body.stmts.empty()) force_blank_ = true;
       for (const Stmt& s : sc.body.stmts) print_stmt(s);
@@ -330,38 +350,39 @@ class Printer {
 
   // ---- statements
 
-  void simple(const Stmt& s, const std::string& text) {
-    begin_node(s.span, s.span.end);
+  void simple(SourceSpan s, const std::string& text) {
+    begin_node(s, s.end);
     cur_ += text;
-    end_line(s.span.end);
+    end_line(s.end);
   }
 
   void print_stmt(const Stmt& s) {
-    std::visit([&](const auto& n) { print_node(s, n); }, s.node);
+    const SourceSpan span = known(s.span);
+    std::visit([&](const auto& n) { print_node(span, n); }, s.node);
   }
 
-  void print_node(const Stmt& s, const Send& n) {
-    begin_node(s.span, s.span.end);
+  void print_node(SourceSpan s, const Send& n) {
+    begin_node(s, s.end);
     cur_ += "send " + n.channel.name + " ";
     cur_ += content_text(n.content, n.as ? " as " + n.as->name : std::string());
-    end_line(s.span.end);
+    end_line(s.end);
   }
-  void print_node(const Stmt& s, const Wait& n) { simple(s, "wait " + (n.duration ? expr_text(*n.duration) : "")); }
-  void print_node(const Stmt& s, const WaitUntil& n) {
+  void print_node(SourceSpan s, const Wait& n) { simple(s, "wait " + (n.duration ? expr_text(*n.duration) : "")); }
+  void print_node(SourceSpan s, const WaitUntil& n) {
     simple(s, "wait until " + (n.time ? expr_text(*n.time) : ""));
   }
-  void print_node(const Stmt& s, const Let& n) {
+  void print_node(SourceSpan s, const Let& n) {
     simple(s, "let " + n.name.name + " = " + (n.value ? expr_text(*n.value) : ""));
   }
-  void print_node(const Stmt& s, const StopStmt&) { simple(s, "stop"); }
+  void print_node(SourceSpan s, const StopStmt&) { simple(s, "stop"); }
 
-  void print_node(const Stmt& s, const If& n) {
-    begin_node(s.span, n.then_block.span.begin);
+  void print_node(SourceSpan s, const If& n) {
+    begin_node(s, n.then_block.span.begin);
     if_chain(n);
     end_line(last_block_end_);
   }
-  void print_node(const Stmt& s, const IfNot& n) {
-    begin_node(s.span, n.then_block.span.begin);
+  void print_node(SourceSpan s, const IfNot& n) {
+    begin_node(s, n.then_block.span.begin);
     if_not_chain(n);
     end_line(last_block_end_);
   }
@@ -384,7 +405,7 @@ class Printer {
       last_block_end_ = n.then_block.span.end;
       return;
     }
-    else_part(n.then_block, *n.else_block, false);
+    else_part(n.then_block, *n.else_block, n.else_if);
   }
 
   // `{ then } else { … }` or `{ then } else if …`. An `else if` is printed as such when
@@ -413,35 +434,37 @@ class Printer {
     }
   }
 
-  void print_node(const Stmt& s, const CascadeUntil& n) {
-    begin_node(s.span, n.body_span.begin);
+  void print_node(SourceSpan s, const CascadeUntil& n) {
+    begin_node(s, n.body_span.begin);
     cur_ += "cascade until " + outcome_text(n.until);
     std::size_t pad = 0;
     for (const CascadeStep& step : n.steps) pad = std::max(pad, width(step.channel.name));
     braced(n.body_span, n.steps.empty(), n.body_span.end > 0 ? n.body_span.end - 1 : 0, [&] {
       for (const CascadeStep& step : n.steps) {
-        begin_node(step.span, step.span.end);
+        const SourceSpan span = known(step.span);
+        begin_node(span, span.end);
         cur_ += step.channel.name;
         cur_.append(pad - width(step.channel.name) + 1, ' ');
         cur_ += content_text(step.content, step.within ? " within " + expr_text(*step.within) : std::string());
-        end_line(step.span.end);
+        end_line(span.end);
       }
     });
     end_line(n.body_span.end);
   }
 
-  void print_node(const Stmt& s, const Split& n) {
-    begin_node(s.span, n.body_span.begin);
+  void print_node(SourceSpan s, const Split& n) {
+    begin_node(s, n.body_span.begin);
     cur_ += "split";
     braced(n.body_span, n.branches.empty(), n.body_span.end > 0 ? n.body_span.end - 1 : 0, [&] {
       for (const SplitBranch& b : n.branches) {
         const std::string head = detail::percent_text(b.share) + " " + b.name.name;
+        const SourceSpan span = known(b.span);
         if (b.is_control || !b.body) {
-          begin_node(b.span, b.span.end);
+          begin_node(span, span.end);
           cur_ += head + " control";
-          end_line(b.span.end);
+          end_line(span.end);
         } else {
-          begin_node(b.span, b.body->span.begin);
+          begin_node(span, b.body->span.begin);
           cur_ += head;
           block(*b.body, close_of(*b.body));
           end_line(b.body->span.end);
@@ -470,7 +493,7 @@ class Printer {
     if (width(cur_) + width(one_line) <= kMaxWidth) return one_line;
     const std::string inner((indent_ + 1) * kIndentWidth, ' ');
     out += " with {\n";
-    for (std::size_t i = 0; i < args.size(); ++i) out += inner + args[i] + (i + 1 < args.size() ? ",\n" : "\n");
+    for (const std::string& a : args) out += inner + a + ",\n";
     out.append(indent_ * kIndentWidth, ' ');
     return out + "}" + suffix;
   }
@@ -487,6 +510,9 @@ class Printer {
   bool suppress_blank_ = true;       // no blank line: start of file, after `{`, before `}`
   bool force_blank_ = false;         // a blank line whatever the source had
   std::uint32_t last_block_end_ = 0;
+  std::uint32_t pos_ = 0;  // source offset of the end of the last printed line
+  bool unknown_span_ = false;  // the line being printed belongs to a node without a usable span
+  bool after_unknown_ = false;  // the last line printed did
 };
 
 }  // namespace
