@@ -160,23 +160,19 @@ class Numbering {
 
 ast::NodeId assign_ids(ast::File& f) { return Numbering().run(f); }
 
+}  // namespace
+
 class Converter {
  public:
   Converter(parse_state& state, std::string_view text, source::FileId file) : state_(state), text_(text), file_(file) {}
 
-  ast::File file(x3ast::file&& tree) {
-    ast::File out;
-    out.file = file_;
-    out.decls.reserve(tree.size());
-    for (auto& d : tree) {
-      try {
-        auto decl = declaration(d);
-        if (decl) out.decls.push_back(std::move(*decl));
-      } catch (const drop_node&) {
-      }
+  // Appends the converted declaration (nothing for a failed one).
+  void add(x3ast::decl& d, ast::File& out) {
+    try {
+      auto decl = declaration(d);
+      if (decl) out.decls.push_back(std::move(*decl));
+    } catch (const drop_node&) {
     }
-    out.node_count = assign_ids(out);
-    return out;
   }
 
  private:
@@ -771,10 +767,18 @@ class Converter {
   int block_depth_ = 0;
 };
 
-}  // namespace
+FileBuilder::FileBuilder(parse_state& state, std::string_view text, source::FileId file)
+    : converter_(std::make_unique<Converter>(state, text, file)) {
+  file_.file = file;
+}
 
-ast::File convert(x3ast::file&& tree, parse_state& state, std::string_view text, source::FileId file) {
-  return Converter(state, text, file).file(std::move(tree));
+FileBuilder::~FileBuilder() = default;
+
+void FileBuilder::add(x3ast::decl& decl) { converter_->add(decl, file_); }
+
+ast::File FileBuilder::finish() {
+  file_.node_count = assign_ids(file_);
+  return std::move(file_);
 }
 
 }  // namespace cascade::grammar::parser

@@ -7,6 +7,7 @@
 // paths are plain strings, and no tree is deeper than kMaxExprDepth / kMaxNesting.
 #pragma once
 
+#include <memory>
 #include <string_view>
 
 #include "cascade/grammar/ast.hpp"
@@ -15,6 +16,22 @@
 
 namespace cascade::grammar::parser {
 
-ast::File convert(x3ast::file&& tree, parse_state& state, std::string_view text, source::FileId file);
+// Converts declarations one at a time (so each X3 tree can be freed right away), then
+// numbers the nodes.
+class Converter;
+class FileBuilder {
+ public:
+  FileBuilder(parse_state& state, std::string_view text, source::FileId file);
+  ~FileBuilder();
+  FileBuilder(const FileBuilder&) = delete;
+  FileBuilder& operator=(const FileBuilder&) = delete;
+
+  void add(x3ast::decl& decl);
+  ast::File finish();
+
+ private:
+  std::unique_ptr<Converter> converter_;
+  ast::File file_;
+};
 
 }  // namespace cascade::grammar::parser

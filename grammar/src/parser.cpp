@@ -27,22 +27,26 @@ ParseResult parse(const source::SourceMap& sources, source::FileId file) {
   if (pre.unterminated_comment != UINT32_MAX) state.set_comment_cut(pre.unterminated_comment);
   for (auto& e : pre.errors) state.report(std::move(e));
 
-  x3ast::file tree;
+  parser::FileBuilder builder(state, text, file);
   {
     parser::ParseContext context(state);
     const char* first = text.data() + pre.bom;
     const char* const last = text.data() + text.size();
-    // The file rule recovers from every error inside a declaration; these catches are a
-    // last line of defence, not the normal path.
+    // next_decl recovers from every error inside a declaration; the catches are a last
+    // line of defence, not the normal path.
     try {
-      parser::file_rule().parse(first, last, context.context, boost::spirit::x3::unused, tree);
+      for (;;) {
+        x3ast::decl decl;
+        if (!parser::next_decl_rule().parse(first, last, context.context, boost::spirit::x3::unused, decl)) break;
+        builder.add(decl);
+      }
     } catch (const boost::spirit::x3::expectation_failure<const char*>& failure) {
       state.report_expected(failure.where(), failure.which());
     } catch (const parser::parse_abort&) {
     }
   }
 
-  result.file = parser::convert(std::move(tree), state, text, file);
+  result.file = builder.finish();
   result.file.comments = std::move(pre.comments);
   result.errors = std::move(state.errors());
   std::stable_sort(result.errors.begin(), result.errors.end(),

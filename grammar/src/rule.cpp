@@ -4,8 +4,8 @@
 
 namespace cascade::grammar::parser {
 
-BOOST_SPIRIT_INSTANTIATE(file_type, iterator_type, context_type)
+BOOST_SPIRIT_INSTANTIATE(next_decl_type, iterator_type, context_type)
 
-file_type const& file_rule() { return file; }
+next_decl_type const& next_decl_rule() { return next_decl; }
 
 }  // namespace cascade::grammar::parser

@@ -1,7 +1,8 @@
 // The grammar of a .cascade file (LANGUAGE.md §4 and §8), in Spirit X3.
 //
 // Included only by rule.cpp. Shape of the grammar:
-//   * A file is a list of declarations; a scenario's body is its settings, then its
+//   * A file is a list of declarations (parser.cpp runs that loop, one `next_decl` at a
+//     time); a scenario's body is its settings, then its
 //     statements. Each element of these lists (and of cascade steps and split branches)
 //     is parsed under `recover[…]`, which turns a failure into a reported error and a
 //     placeholder and resumes at the next line that can begin an element.
@@ -89,7 +90,6 @@ struct import_class : annotate {};
 struct segment_class : annotate {};
 struct scenario_class : annotate {};
 struct decl_class;
-struct file_class;
 
 // ---------------------------------------------------------------------------------------
 // Rules
@@ -153,7 +153,7 @@ x3::rule<import_class, x3ast::import_decl> const import_decl = "'import'";
 x3::rule<segment_class, x3ast::segment_decl> const segment_decl = "'segment'";
 x3::rule<scenario_class, x3ast::scenario_decl> const scenario_decl = "'scenario'";
 x3::rule<decl_class, x3ast::decl> const decl = "'import', 'segment' or 'scenario'";
-file_type const file = "a file";
+next_decl_type const next_decl = "a declaration";
 
 // ---------------------------------------------------------------------------------------
 // Tokens
@@ -194,7 +194,7 @@ auto const operand_def = *prefix >> postfix;
 auto const postfix_def = primary >> *(lit('.') > named(any_word, "a field name")) >
                          named(!lit('('), "an operator (only a function name can be called, as in f(x))");
 auto const primary_def = name_or_call | number | string | bool_parser{} | list | paren;
-auto const paren_def = punct('(') > x3::repeat(1)[expr] > named(lit(')'), "')'");
+auto const paren_def = punct('(') > named(x3::repeat(1)[expr], "an expression") > named(lit(')'), "')'");
 auto const list_def = punct('[') > -(expr % ',') > named(lit(']'), "',' or ']'");
 auto const call_args_def = lit('(') > -(expr % ',') > named(lit(')'), "',' or ')'");
 auto const name_or_call_def = expr_name >> -call_args;
@@ -298,8 +298,9 @@ auto const segment_decl_def = kw("segment") > same_line[named(name, "a segment n
 auto const scenario_decl_def = kw("scenario") > same_line[named(name, "a scenario name")] > -same_line[string] >
                                open_brace > *recover_setting[setting] > *recover_stmt[stmt] > close_brace;
 auto const decl_def = import_decl | segment_decl | scenario_decl;
-auto const file_def = *recover_decl[decl];
+// A file is `*next_decl`; parser.cpp runs the loop.
+auto const next_decl_def = recover_decl[decl];
 
-BOOST_SPIRIT_DEFINE(import_decl, segment_decl, scenario_decl, decl, file)
+BOOST_SPIRIT_DEFINE(import_decl, segment_decl, scenario_decl, decl, next_decl)
 
 }  // namespace cascade::grammar::parser
