@@ -9,30 +9,48 @@ namespace {
 using types::Kind;
 using types::Type;
 
-Type T(Kind k) { return Type::of(k); }
-Type any() { return Type::error(); }  // "any type" placeholder, see builtins.hpp
+Type T(Kind k) {
+  return Type::of(k);
+}
+Type any() {
+  return Type::error();
+}  // "any type" placeholder, see builtins.hpp
 
 std::vector<Overload> overloads_of(Id id) {
   const Type b = T(Kind::Bool), i = T(Kind::Int), d = T(Kind::Decimal), s = T(Kind::String);
   const Type tm = T(Kind::Time), du = T(Kind::Duration);
   switch (id) {
-    case Id::DaysSince: return {{{tm}, i}};
-    case Id::HoursSince: return {{{tm}, i}};
-    case Id::FormatTime: return {{{tm, s}, s}};
-    case Id::Has: return {{{any()}, b}};
-    case Id::Len: return {{{s}, i}, {{Type::list(any())}, i}};
-    case Id::Lower: return {{{s}, s}};
-    case Id::Upper: return {{{s}, s}};
-    case Id::Contains: return {{{s, s}, b}, {{Type::list(any()), any()}, b}};
-    case Id::StartsWith: return {{{s, s}, b}};
+    case Id::DaysSince:
+      return {{{tm}, i}};
+    case Id::HoursSince:
+      return {{{tm}, i}};
+    case Id::FormatTime:
+      return {{{tm, s}, s}};
+    case Id::Has:
+      return {{{any()}, b}};
+    case Id::Len:
+      return {{{s}, i}, {{Type::list(any())}, i}};
+    case Id::Lower:
+      return {{{s}, s}};
+    case Id::Upper:
+      return {{{s}, s}};
+    case Id::Contains:
+      return {{{s, s}, b}, {{Type::list(any()), any()}, b}};
+    case Id::StartsWith:
+      return {{{s, s}, b}};
     case Id::Min:
     case Id::Max:
       return {{{i, i}, i}, {{d, d}, d}, {{i, d}, d}, {{d, i}, d}, {{du, du}, du}, {{tm, tm}, tm}};
-    case Id::Round: return {{{d, i}, d}};
-    case Id::Str: return {{{any()}, s}};
-    case Id::Link: return {{{s}, s}};
-    case Id::Hours: return {{{i}, du}, {{d}, du}};
-    case Id::Days: return {{{i}, du}};
+    case Id::Round:
+      return {{{d, i}, d}};
+    case Id::Str:
+      return {{{any()}, s}};
+    case Id::Link:
+      return {{{s}, s}};
+    case Id::Hours:
+      return {{{i}, du}, {{d}, du}};
+    case Id::Days:
+      return {{{i}, du}};
   }
   return {};
 }
@@ -40,7 +58,8 @@ std::vector<Overload> overloads_of(Id id) {
 std::vector<Builtin> make_table() {
   std::vector<Builtin> out;
 #define CASCADE_BUILTIN(id_, name_, doc_) \
-  out.push_back(Builtin{Id::id_, name_, doc_, overloads_of(Id::id_), Id::id_ == Id::Len || Id::id_ == Id::Contains});
+  out.push_back(                          \
+      Builtin{Id::id_, name_, doc_, overloads_of(Id::id_), Id::id_ == Id::Len || Id::id_ == Id::Contains});
 #include "cascade/stdlib/builtins.def"
 #undef CASCADE_BUILTIN
   return out;
@@ -110,7 +129,9 @@ std::string param_text(const Type& t) {
 
 }  // namespace
 
-std::span<const Builtin> all() { return table(); }
+std::span<const Builtin> all() {
+  return table();
+}
 
 const Builtin* find(std::string_view name) {
   for (const Builtin& b : table()) {
@@ -119,7 +140,9 @@ const Builtin* find(std::string_view name) {
   return nullptr;
 }
 
-std::size_t arity(const Builtin& b) { return b.overloads.empty() ? 0 : b.overloads.front().params.size(); }
+std::size_t arity(const Builtin& b) {
+  return b.overloads.empty() ? 0 : b.overloads.front().params.size();
+}
 
 std::string forms(const Builtin& b) {
   if (b.id == Id::Has) return "(an optional field)";

@@ -25,7 +25,9 @@ constexpr std::array<KindInfo, 10> kKinds{{
 
 }  // namespace
 
-std::span<const KindInfo> all_kinds() { return kKinds; }
+std::span<const KindInfo> all_kinds() {
+  return kKinds;
+}
 
 const KindInfo* find_kind(std::string_view name) {
   for (const KindInfo& k : kKinds) {
@@ -36,20 +38,28 @@ const KindInfo* find_kind(std::string_view name) {
 
 bool can_report(const KindInfo& kind, Report report) {
   switch (report) {
-    case Report::Delivered: return kind.delivered;
-    case Report::Opened: return kind.opened;
-    case Report::Clicked: return kind.clicked;
-    case Report::Failed: return kind.failed;
+    case Report::Delivered:
+      return kind.delivered;
+    case Report::Opened:
+      return kind.opened;
+    case Report::Clicked:
+      return kind.clicked;
+    case Report::Failed:
+      return kind.failed;
   }
   return false;
 }
 
 std::string_view to_string(Report r) {
   switch (r) {
-    case Report::Delivered: return "delivered";
-    case Report::Opened: return "opened";
-    case Report::Clicked: return "clicked";
-    case Report::Failed: return "failed";
+    case Report::Delivered:
+      return "delivered";
+    case Report::Opened:
+      return "opened";
+    case Report::Clicked:
+      return "clicked";
+    case Report::Failed:
+      return "failed";
   }
   return "failed";
 }

@@ -74,7 +74,9 @@ char32_t decode(std::string_view s, std::size_t& i, bool& ok) {
   return cp;
 }
 
-int clamp_int(std::int64_t v) { return static_cast<int>(std::min<std::int64_t>(v, INT_MAX)); }
+int clamp_int(std::int64_t v) {
+  return static_cast<int>(std::min<std::int64_t>(v, INT_MAX));
+}
 
 // Packs character widths greedily into parts of `part` units; a character never
 // straddles two parts.
@@ -163,6 +165,8 @@ Count count(std::string_view utf8) {
   return result;
 }
 
-std::string_view to_string(Encoding e) { return e == Encoding::Gsm7 ? "GSM-7" : "UCS-2"; }
+std::string_view to_string(Encoding e) {
+  return e == Encoding::Gsm7 ? "GSM-7" : "UCS-2";
+}
 
 }  // namespace cascade::sms

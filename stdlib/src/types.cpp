@@ -65,18 +65,30 @@ namespace {
 
 std::string_view kind_name(Kind k) {
   switch (k) {
-    case Kind::Error: return "error";
-    case Kind::Null: return "null";
-    case Kind::Bool: return "bool";
-    case Kind::Int: return "int";
-    case Kind::Decimal: return "decimal";
-    case Kind::String: return "string";
-    case Kind::Time: return "time";
-    case Kind::Duration: return "duration";
-    case Kind::Clock: return "clock";
-    case Kind::Percent: return "percent";
-    case Kind::List: return "list";
-    case Kind::Record: return "record";
+    case Kind::Error:
+      return "error";
+    case Kind::Null:
+      return "null";
+    case Kind::Bool:
+      return "bool";
+    case Kind::Int:
+      return "int";
+    case Kind::Decimal:
+      return "decimal";
+    case Kind::String:
+      return "string";
+    case Kind::Time:
+      return "time";
+    case Kind::Duration:
+      return "duration";
+    case Kind::Clock:
+      return "clock";
+    case Kind::Percent:
+      return "percent";
+    case Kind::List:
+      return "list";
+    case Kind::Record:
+      return "record";
   }
   return "error";
 }
@@ -150,7 +162,9 @@ class TypeNameReader {
   std::string_view word() {
     skip_space();
     const std::size_t begin = pos_;
-    while (pos_ < text_.size() && (std::isalnum(static_cast<unsigned char>(text_[pos_])) || text_[pos_] == '_')) ++pos_;
+    while (pos_ < text_.size() &&
+           (std::isalnum(static_cast<unsigned char>(text_[pos_])) || text_[pos_] == '_'))
+      ++pos_;
     return text_.substr(begin, pos_ - begin);
   }
 
@@ -158,12 +172,18 @@ class TypeNameReader {
     if (depth > kMaxDepth) return std::nullopt;
     const std::string_view w = word();
     std::optional<Type> t;
-    if (w == "bool") t = Type::of(Kind::Bool);
-    else if (w == "int") t = Type::of(Kind::Int);
-    else if (w == "decimal") t = Type::of(Kind::Decimal);
-    else if (w == "string") t = Type::of(Kind::String);
-    else if (w == "time") t = Type::of(Kind::Time);
-    else if (w == "duration") t = Type::of(Kind::Duration);
+    if (w == "bool")
+      t = Type::of(Kind::Bool);
+    else if (w == "int")
+      t = Type::of(Kind::Int);
+    else if (w == "decimal")
+      t = Type::of(Kind::Decimal);
+    else if (w == "string")
+      t = Type::of(Kind::String);
+    else if (w == "time")
+      t = Type::of(Kind::Time);
+    else if (w == "duration")
+      t = Type::of(Kind::Duration);
     else if (w == "list") {
       if (!eat('<')) return std::nullopt;
       auto element = read_type(depth + 1);
@@ -183,6 +203,8 @@ class TypeNameReader {
 
 }  // namespace
 
-std::optional<Type> parse_type_name(std::string_view text) { return TypeNameReader(text).read_all(); }
+std::optional<Type> parse_type_name(std::string_view text) {
+  return TypeNameReader(text).read_all();
+}
 
 }  // namespace cascade::types

@@ -1,7 +1,6 @@
 // Hostile cascade.yaml: every input ends in a result or a diagnostic, fast, without a
 // crash, a hang or a stack overflow.
 #include <boost/test/unit_test.hpp>
-
 #include <chrono>
 #include <random>
 
@@ -97,11 +96,14 @@ BOOST_AUTO_TEST_CASE(deep_block_nesting_is_refused_before_parsing) {
 
 BOOST_AUTO_TEST_CASE(brackets_inside_text_are_not_nesting) {
   const Loaded l = load("providers:\n  esp: { type: webhook, url: \"http://[::1]:9101/" + repeat("[", 100) +
-                        "\" }\nprofile:\n  note: string # " + repeat("{", 100) + "\n"
+                        "\" }\nprofile:\n  note: string # " + repeat("{", 100) +
+                        "\n"
                         "events:\n  e: { a: string }\nchannels: {}\n"
-                        "currency: 'x " + repeat("[", 100) + "'\n");
+                        "currency: 'x " +
+                        repeat("[", 100) + "'\n");
   BOOST_TEST(all(l) == "");
-  const Loaded block = load("currency: |\n  " + repeat("[", 100) + "\n  " + repeat("{", 100) + "\nprofile: {}\n");
+  const Loaded block =
+      load("currency: |\n  " + repeat("[", 100) + "\n  " + repeat("{", 100) + "\nprofile: {}\n");
   BOOST_TEST(all(block) == "");
 }
 
@@ -113,7 +115,8 @@ BOOST_AUTO_TEST_CASE(ten_megabytes_is_refused) {
 
 BOOST_AUTO_TEST_CASE(a_large_valid_file_loads) {
   std::string text = "events:\n";
-  for (int i = 0; i < 2000; ++i) text += "  e" + std::to_string(i) + ": { id: string, total: decimal, at: time? }\n";
+  for (int i = 0; i < 2000; ++i)
+    text += "  e" + std::to_string(i) + ": { id: string, total: decimal, at: time? }\n";
   const Loaded l = load(text);
   BOOST_TEST(all(l) == "");
   BOOST_TEST(l.result.project->events.size() == 2000u);
@@ -181,9 +184,11 @@ BOOST_AUTO_TEST_CASE(random_bytes_never_crash) {
 BOOST_AUTO_TEST_CASE(random_yaml_token_soup_never_crashes) {
   // Fragments chosen to hit the scanner's corners: flow and block collections, quotes,
   // anchors and aliases, block scalars, comments, document markers.
-  const char* pieces[] = {"[", "]", "{", "}", ", ", ": ", "- ", "? ", "\n", "  ", "\"", "'", "#", "&a ", "*a ",
-                          "!t ", "|\n", ">\n", "---\n", "profile", "channels", "events", "kind", "sms", "x", "ё",
-                          "string?", "list<int>", "\\", "''", "\t", "providers", "type: file"};
+  const char* pieces[] = {"[",      "]",    "{",   "}",         ", ",        ": ",      "- ",
+                          "? ",     "\n",   "  ",  "\"",        "'",         "#",       "&a ",
+                          "*a ",    "!t ",  "|\n", ">\n",       "---\n",     "profile", "channels",
+                          "events", "kind", "sms", "x",         "ё",         "string?", "list<int>",
+                          "\\",     "''",   "\t",  "providers", "type: file"};
   std::mt19937 rng(11);
   for (int round = 0; round < 2000; ++round) {
     std::string s;
@@ -196,7 +201,8 @@ BOOST_AUTO_TEST_CASE(random_yaml_token_soup_never_crashes) {
 
 BOOST_AUTO_TEST_CASE(every_diagnostic_lies_inside_the_file) {
   std::mt19937 rng(3);
-  const std::string base = "profile:\n  email: string?\nchannels:\n  email: { kind: email, address: email }\n";
+  const std::string base =
+      "profile:\n  email: string?\nchannels:\n  email: { kind: email, address: email }\n";
   for (int round = 0; round < 300; ++round) {
     std::string s = base;
     for (int k = 0; k < 3; ++k) s[rng() % s.size()] = " :{}[]-x\n"[rng() % 9];

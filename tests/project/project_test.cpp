@@ -1,6 +1,5 @@
 // cascade.yaml: the schema as loaded, and every project error with its exact place.
 #include <boost/test/unit_test.hpp>
-
 #include <filesystem>
 #include <fstream>
 
@@ -78,7 +77,8 @@ BOOST_AUTO_TEST_CASE(brief_example_loads_with_its_two_undeclared_providers) {
   const Loaded l = load(kBriefExample);
   BOOST_REQUIRE(l.result.project.has_value());
   BOOST_TEST(all(l) == "E0108 24:80 `fcm` | E0108 26:80 `vgw`");
-  BOOST_TEST(l.diags()[0].message == "channel `push` uses provider `fcm`, which is not declared under `providers:`");
+  BOOST_TEST(l.diags()[0].message ==
+             "channel `push` uses provider `fcm`, which is not declared under `providers:`");
 }
 
 BOOST_AUTO_TEST_CASE(brief_example_completed_loads_clean_with_the_right_schema) {
@@ -110,7 +110,8 @@ BOOST_AUTO_TEST_CASE(brief_example_completed_loads_clean_with_the_right_schema) 
 
   BOOST_TEST(p.events.size() == 5u);
   BOOST_REQUIRE(p.event("order_placed") != nullptr);
-  BOOST_TEST(to_string(p.event("order_placed")->fields) == "{ order_id: string, cart_id: string?, total: decimal }");
+  BOOST_TEST(to_string(p.event("order_placed")->fields) ==
+             "{ order_id: string, cart_id: string?, total: decimal }");
   BOOST_TEST(to_string(p.event("appointment_booked")->fields) == "{ at: time, address: string }");
   BOOST_TEST(p.event("nothing") == nullptr);
 
@@ -151,11 +152,13 @@ BOOST_AUTO_TEST_CASE(example_project_loads_clean) {
   BOOST_TEST(p.channels.size() == 4u);
   BOOST_TEST(p.channel("viber")->cost_micros == 1'770'000);
   BOOST_TEST(p.providers.at("outbox").type == "file");
-  for (const char* e : {"cart_abandoned", "order_placed", "appointment_booked", "points_expiring", "card_transaction",
-                        "webinar_registered", "webinar_started", "webinar_attended", "autopay_failed",
-                        "payment_succeeded", "feedback_requested", "feedback_left", "product_viewed",
-                        "order_delivered"}) {
-    BOOST_TEST_CONTEXT(e) { BOOST_TEST(p.event(e) != nullptr); }
+  for (const char* e :
+       {"cart_abandoned", "order_placed", "appointment_booked", "points_expiring", "card_transaction",
+        "webinar_registered", "webinar_started", "webinar_attended", "autopay_failed", "payment_succeeded",
+        "feedback_requested", "feedback_left", "product_viewed", "order_delivered"}) {
+    BOOST_TEST_CONTEXT(e) {
+      BOOST_TEST(p.event(e) != nullptr);
+    }
   }
   BOOST_TEST(to_string(p.event("app_opened")->fields) == "{}");
   BOOST_TEST(type_of(p.profile, "median_open_delay") == "duration?");
@@ -178,8 +181,9 @@ BOOST_AUTO_TEST_CASE(defaults_when_keys_are_absent) {
 }
 
 BOOST_AUTO_TEST_CASE(values_that_are_read) {
-  const Loaded l = load(base("", "goal_window: 1w2d\ncurrency: RUB\nquiet_hours: \" 9:30 .. 21:15 \"\n"
-                                 "caps:\n  email: \"2 per 12h\"\n"));
+  const Loaded l = load(base("",
+                             "goal_window: 1w2d\ncurrency: RUB\nquiet_hours: \" 9:30 .. 21:15 \"\n"
+                             "caps:\n  email: \"2 per 12h\"\n"));
   BOOST_TEST(all(l) == "");
   const auto& p = *l.result.project;
   BOOST_TEST(p.goal_window_seconds == 9 * 86400);
@@ -192,15 +196,19 @@ BOOST_AUTO_TEST_CASE(values_that_are_read) {
 }
 
 BOOST_AUTO_TEST_CASE(nested_records_and_lookup_paths) {
-  const Loaded l = load("profile:\n  address:\n    city: string\n    geo: { lat: decimal, lon: decimal? }\n"
-                        "  tags: list<string>?\n");
+  const Loaded l = load(
+      "profile:\n  address:\n    city: string\n    geo: { lat: decimal, lon: decimal? }\n"
+      "  tags: list<string>?\n");
   BOOST_TEST(all(l) == "");
   const auto& profile = l.result.project->profile;
   BOOST_TEST(type_of(profile, "address.geo.lon") == "decimal?");
   BOOST_TEST(type_of(profile, "address.city") == "string");
   BOOST_TEST(type_of(profile, "tags") == "list<string>?");
-  for (const char* bad : {"", ".", "address.", ".address", "address..city", "address.zip", "tags.x", "nothing"}) {
-    BOOST_TEST_CONTEXT(bad) { BOOST_TEST(type_of(profile, bad) == "none"); }
+  for (const char* bad :
+       {"", ".", "address.", ".address", "address..city", "address.zip", "tags.x", "nothing"}) {
+    BOOST_TEST_CONTEXT(bad) {
+      BOOST_TEST(type_of(profile, bad) == "none");
+    }
   }
 }
 
@@ -208,7 +216,8 @@ BOOST_AUTO_TEST_CASE(webhook_channel_needs_no_address_and_other_providers) {
   const Loaded l = load(
       "providers:\n"
       "  out: { type: file, path: out.jsonl }\n"
-      "  mail: { type: smtp, host: 127.0.0.1, port: 2525, from: shop@example.com, tls: false, secret_env: SMTP_PASSWORD }\n"
+      "  mail: { type: smtp, host: 127.0.0.1, port: 2525, from: shop@example.com, tls: false, secret_env: "
+      "SMTP_PASSWORD }\n"
       "channels:\n"
       "  crm: { kind: webhook, provider: out }\n");
   BOOST_TEST(all(l) == "");
@@ -236,7 +245,8 @@ BOOST_AUTO_TEST_CASE(e0102_unknown_key_with_suggestion) {
   BOOST_TEST(l.diags()[0].hint == "did you mean `timezone`?");
   const Loaded far = load(base("", "colour: red\n"));
   BOOST_TEST(far.diags()[0].hint ==
-             "the keys are timezone, quiet_hours, currency, goal_window, caps, profile, events, channels, providers");
+             "the keys are timezone, quiet_hours, currency, goal_window, caps, profile, events, channels, "
+             "providers");
 }
 
 BOOST_AUTO_TEST_CASE(e0102_unknown_channel_key_and_cap) {
@@ -251,8 +261,10 @@ BOOST_AUTO_TEST_CASE(e0102_unknown_channel_key_and_cap) {
 }
 
 BOOST_AUTO_TEST_CASE(e0103_bad_types) {
-  const Loaded l = load("profile:\n  age: integer\n  tags: list<string?>\n  x: [int]\nevents:\n  e: { at: clock }\n");
-  BOOST_TEST(all(l) == "E0103 2:8 `integer` | E0103 3:9 `list<string?>` | E0103 4:6 `[` | E0103 6:12 `clock`");
+  const Loaded l =
+      load("profile:\n  age: integer\n  tags: list<string?>\n  x: [int]\nevents:\n  e: { at: clock }\n");
+  BOOST_TEST(all(l) ==
+             "E0103 2:8 `integer` | E0103 3:9 `list<string?>` | E0103 4:6 `[` | E0103 6:12 `clock`");
   BOOST_TEST(l.diags()[0].message == "unknown type `integer`");
   BOOST_REQUIRE(l.result.project.has_value());
   BOOST_TEST(type_of(l.result.project->profile, "age") == "error");  // kept, so no cascade of errors
@@ -274,7 +286,8 @@ BOOST_AUTO_TEST_CASE(e0104_bad_values) {
   BOOST_TEST(secret.diags()[0].hint.find("secret_env") != std::string::npos);
   BOOST_TEST(secret.result.project->providers.count("esp") == 0u);
 
-  const Loaded env = load("providers:\n  esp: { type: webhook, url: \"http://x\", secret_env: \"my secret\" }\n");
+  const Loaded env =
+      load("providers:\n  esp: { type: webhook, url: \"http://x\", secret_env: \"my secret\" }\n");
   BOOST_TEST(all(env) == "E0104 2:54 `\"my secret\"`");
 
   const Loaded url = load("providers:\n  esp: { type: webhook, url: ftp://x }\n");
@@ -285,7 +298,8 @@ BOOST_AUTO_TEST_CASE(e0104_bad_values) {
 
   const Loaded address_type = load(base("  sms: { kind: sms, address: age }\n"));
   BOOST_TEST(all(address_type) == "E0104 10:30 `age`");
-  BOOST_TEST(address_type.diags()[0].message == "channel `sms` takes its address from `age`, which is `int?`, not a string");
+  BOOST_TEST(address_type.diags()[0].message ==
+             "channel `sms` takes its address from `age`, which is `int?`, not a string");
 
   const Loaded section = load("channels: [email, sms]\n");
   BOOST_TEST(all(section) == "E0104 1:11 `[`");
@@ -312,11 +326,13 @@ BOOST_AUTO_TEST_CASE(e0105_unknown_kind) {
   const Loaded l = load(base("  fax: { kind: fax, address: phone }\n"));
   BOOST_TEST(all(l) == "E0105 10:16 `fax`");
   BOOST_TEST(l.diags()[0].message == "unknown channel kind `fax`");
-  BOOST_TEST(l.diags()[0].hint == "the kinds are email, push, webpush, viber, whatsapp, telegram, vk, sms, webhook, call");
+  BOOST_TEST(l.diags()[0].hint ==
+             "the kinds are email, push, webpush, viber, whatsapp, telegram, vk, sms, webhook, call");
   BOOST_TEST(l.result.project->channel("fax") == nullptr);  // a channel always has a kind
   const Loaded close = load(base("  tg: { kind: telegramm, address: phone }\n"));
   BOOST_TEST(close.diags()[0].hint ==
-             "did you mean `telegram`? the kinds are email, push, webpush, viber, whatsapp, telegram, vk, sms, webhook, call");
+             "did you mean `telegram`? the kinds are email, push, webpush, viber, whatsapp, telegram, vk, "
+             "sms, webhook, call");
 }
 
 BOOST_AUTO_TEST_CASE(hints_suggest_close_names) {
@@ -332,7 +348,8 @@ BOOST_AUTO_TEST_CASE(hints_suggest_close_names) {
 BOOST_AUTO_TEST_CASE(e0106_address_not_in_profile) {
   const Loaded l = load(base("  sms: { kind: sms, address: mobile }\n"));
   BOOST_TEST(all(l) == "E0106 10:30 `mobile`");
-  BOOST_TEST(l.diags()[0].message == "channel `sms` takes its address from `mobile`, which is not a field of the profile");
+  BOOST_TEST(l.diags()[0].message ==
+             "channel `sms` takes its address from `mobile`, which is not a field of the profile");
   const Loaded nested = load(base("  sms: { kind: sms, address: consent.phone }\n"));
   BOOST_TEST(codes(nested) == "E0106");
 }
@@ -371,7 +388,8 @@ BOOST_AUTO_TEST_CASE(e0110_unknown_timezone) {
 }
 
 BOOST_AUTO_TEST_CASE(e0111_bad_caps) {
-  for (const char* bad : {"3 a day", "0 per 1d", "3 per 0d", "3 per", "per 1d", "3 per 1d extra", "-1 per 1d", "3 per 1y"}) {
+  for (const char* bad :
+       {"3 a day", "0 per 1d", "3 per 0d", "3 per", "per 1d", "3 per 1d extra", "-1 per 1d", "3 per 1y"}) {
     BOOST_TEST_CONTEXT(bad) {
       const Loaded l = load(base("", std::string("caps:\n  all: \"") + bad + "\"\n"));
       BOOST_TEST(all(l) == std::string("E0111 11:8 `\"") + bad + "\"`");
@@ -396,8 +414,9 @@ BOOST_AUTO_TEST_CASE(e0113_unknown_provider_type) {
   BOOST_TEST(all(l) == "E0113 2:17 `carrier_pigeon`");
   BOOST_TEST(l.diags()[0].message == "unknown provider type `carrier_pigeon`");
   // A channel naming it is not reported again as an unknown provider.
-  const Loaded again = load("providers:\n  bird: { type: carrier_pigeon }\nprofile: { phone: string }\n"
-                            "channels:\n  sms: { kind: sms, address: phone, provider: bird }\n");
+  const Loaded again = load(
+      "providers:\n  bird: { type: carrier_pigeon }\nprofile: { phone: string }\n"
+      "channels:\n  sms: { kind: sms, address: phone, provider: bird }\n");
   BOOST_TEST(codes(again) == "E0113");
 }
 
@@ -408,7 +427,8 @@ BOOST_AUTO_TEST_CASE(unknown_provider_setting) {
 }
 
 BOOST_AUTO_TEST_CASE(locations_in_block_style_and_after_cyrillic) {
-  const Loaded l = load("# Проект\nprofile:\n  имя: string\nchannels:\n  sms:\n    kind: sms\n    address: телефон\n");
+  const Loaded l =
+      load("# Проект\nprofile:\n  имя: string\nchannels:\n  sms:\n    kind: sms\n    address: телефон\n");
   BOOST_TEST(all(l) == "E0104 3:3 `имя` | E0106 7:14 `телефон`");
 }
 

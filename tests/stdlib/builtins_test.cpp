@@ -1,9 +1,8 @@
 // The builtin table: every builtin resolves its documented forms and rejects others.
-#include <boost/test/unit_test.hpp>
-
-#include <vector>
-
 #include "cascade/stdlib/builtins.hpp"
+
+#include <boost/test/unit_test.hpp>
+#include <vector>
 
 using namespace cascade;
 using types::Kind;
@@ -32,8 +31,9 @@ std::string call(std::string_view name, std::vector<Type> args) {
 BOOST_AUTO_TEST_SUITE(builtin_table)
 
 BOOST_AUTO_TEST_CASE(table_lists_every_builtin_once) {
-  const char* names[] = {"days_since", "hours_since", "format_time", "has", "len", "lower", "upper", "contains",
-                         "starts_with", "min", "max", "round", "str", "link", "hours", "days"};
+  const char* names[] = {"days_since", "hours_since", "format_time", "has", "len", "lower",
+                         "upper",      "contains",    "starts_with", "min", "max", "round",
+                         "str",        "link",        "hours",       "days"};
   BOOST_TEST(builtins::all().size() == std::size(names));
   for (const char* n : names) {
     const auto* b = builtins::find(n);
@@ -150,8 +150,9 @@ BOOST_AUTO_TEST_CASE(arity_and_forms) {
   BOOST_TEST(builtins::forms(*builtins::find("len")) == "(string) or (list<T>)");
   BOOST_TEST(builtins::forms(*builtins::find("hours")) == "(int) or (decimal)");
   BOOST_TEST(builtins::forms(*builtins::find("contains")) == "(string, string) or (list<T>, T)");
-  BOOST_TEST(builtins::forms(*builtins::find("min")) ==
-             "(int, int), (decimal, decimal), (int, decimal), (decimal, int), (duration, duration) or (time, time)");
+  BOOST_TEST(
+      builtins::forms(*builtins::find("min")) ==
+      "(int, int), (decimal, decimal), (int, decimal), (decimal, int), (duration, duration) or (time, time)");
   BOOST_TEST(builtins::forms(*builtins::find("has")) == "(an optional field)");
 }
 

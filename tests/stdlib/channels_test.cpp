@@ -1,7 +1,7 @@
 // The channel-kind catalogue (LANGUAGE.md §2.2).
-#include <boost/test/unit_test.hpp>
-
 #include "cascade/stdlib/channels.hpp"
+
+#include <boost/test/unit_test.hpp>
 
 using namespace cascade::channels;
 

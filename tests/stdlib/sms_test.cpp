@@ -1,10 +1,9 @@
 // SMS segments, counted as operators bill them (sms.hpp).
-#include <boost/test/unit_test.hpp>
+#include "cascade/stdlib/sms.hpp"
 
+#include <boost/test/unit_test.hpp>
 #include <random>
 #include <string>
-
-#include "cascade/stdlib/sms.hpp"
 
 using namespace cascade::sms;
 
@@ -89,7 +88,7 @@ BOOST_AUTO_TEST_CASE(characters_outside_the_bmp_take_two_units) {
   BOOST_TEST(one.units == 2);
   BOOST_TEST(one.segments == 1);
   BOOST_TEST(count(repeat("😀", 35)).segments == 1);  // 70 units
-  const Count c36 = count(repeat("😀", 36));           // 72 units
+  const Count c36 = count(repeat("😀", 36));          // 72 units
   BOOST_TEST(c36.units == 72);
   BOOST_TEST(c36.segments == 2);
 }
@@ -105,7 +104,8 @@ BOOST_AUTO_TEST_CASE(surrogate_pair_is_never_split_across_parts) {
 
 BOOST_AUTO_TEST_CASE(the_full_basic_table_is_gsm7) {
   const std::string basic =
-      "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\x1B" "ÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+      "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\x1B"
+      "ÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
       "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
   const Count c = count(basic);
   BOOST_TEST(to_string(c.encoding) == to_string(Encoding::Gsm7));
@@ -116,7 +116,9 @@ BOOST_AUTO_TEST_CASE(the_full_basic_table_is_gsm7) {
 
 BOOST_AUTO_TEST_CASE(characters_outside_gsm_force_ucs2) {
   for (const char* s : {"`", "ç", "â", "ё", "€ё", "Ā", "\t", "…", "«", "—", "\xC2\xA0"}) {
-    BOOST_TEST_CONTEXT(s) { BOOST_TEST(to_string(count(s).encoding) == "UCS-2"); }
+    BOOST_TEST_CONTEXT(s) {
+      BOOST_TEST(to_string(count(s).encoding) == "UCS-2");
+    }
   }
   const Count c = count("Hello ё!");
   BOOST_TEST((c.first_non_gsm == U'ё'));
@@ -149,7 +151,8 @@ BOOST_AUTO_TEST_CASE(invalid_utf8_is_counted_and_flagged) {
   BOOST_TEST(to_string(c.encoding) == to_string(Encoding::Ucs2));
   BOOST_TEST(c.units == 4);
   BOOST_TEST((c.first_non_gsm == U'\uFFFD'));
-  for (const char* bad : {"\xD0", "\xE2\x82", "\xF0\x9F\x98", "\xC0\xAF", "\xED\xA0\x80", "\xF4\x90\x80\x80", "\x80"}) {
+  for (const char* bad :
+       {"\xD0", "\xE2\x82", "\xF0\x9F\x98", "\xC0\xAF", "\xED\xA0\x80", "\xF4\x90\x80\x80", "\x80"}) {
     BOOST_TEST_CONTEXT(bad) {
       const Count b = count(bad);
       BOOST_TEST(!b.valid_utf8);

@@ -1,13 +1,14 @@
 // Type values: names as written in cascade.yaml, printing, equality.
-#include <boost/test/unit_test.hpp>
-
 #include "cascade/stdlib/types.hpp"
 
+#include <boost/test/unit_test.hpp>
 #include <ostream>
 
 namespace cascade::types {
 // Lets Boost.Test print a Type when a comparison fails.
-std::ostream& operator<<(std::ostream& os, const Type& t) { return os << to_string(t); }
+std::ostream& operator<<(std::ostream& os, const Type& t) {
+  return os << to_string(t);
+}
 }  // namespace cascade::types
 
 using namespace cascade::types;
@@ -33,14 +34,34 @@ BOOST_AUTO_TEST_CASE(parses_optional_and_lists) {
 BOOST_AUTO_TEST_CASE(tolerates_whitespace) {
   BOOST_TEST(parse_type_name("  int ").value() == Type::of(Kind::Int));
   BOOST_TEST(parse_type_name("string ?").value() == Type::of(Kind::String).as_optional());
-  BOOST_TEST(parse_type_name(" list < string > ? ").value() == Type::list(Type::of(Kind::String)).as_optional());
+  BOOST_TEST(parse_type_name(" list < string > ? ").value() ==
+             Type::list(Type::of(Kind::String)).as_optional());
 }
 
 BOOST_AUTO_TEST_CASE(rejects_other_names) {
-  for (const char* bad : {"", " ", "integer", "Int", "str", "list", "list<>", "list<string", "list string>",
-                          "int??", "?", "list<string?>", "clock", "percent", "error", "int int", "string!",
-                          "{ a: int }", "list<int>>", "map<string,int>"}) {
-    BOOST_TEST_CONTEXT(bad) { BOOST_TEST(!parse_type_name(bad).has_value()); }
+  for (const char* bad : {"",
+                          " ",
+                          "integer",
+                          "Int",
+                          "str",
+                          "list",
+                          "list<>",
+                          "list<string",
+                          "list string>",
+                          "int??",
+                          "?",
+                          "list<string?>",
+                          "clock",
+                          "percent",
+                          "error",
+                          "int int",
+                          "string!",
+                          "{ a: int }",
+                          "list<int>>",
+                          "map<string,int>"}) {
+    BOOST_TEST_CONTEXT(bad) {
+      BOOST_TEST(!parse_type_name(bad).has_value());
+    }
   }
 }
 
@@ -65,7 +86,8 @@ BOOST_AUTO_TEST_CASE(prints_types) {
 }
 
 BOOST_AUTO_TEST_CASE(round_trips_through_names) {
-  for (const char* name : {"int", "string?", "list<string>", "list<int>?", "decimal", "time", "duration", "bool"}) {
+  for (const char* name :
+       {"int", "string?", "list<string>", "list<int>?", "decimal", "time", "duration", "bool"}) {
     BOOST_TEST(to_string(parse_type_name(name).value()) == name);
   }
 }
@@ -95,7 +117,8 @@ BOOST_AUTO_TEST_CASE(optional_round_trip_and_error) {
 }
 
 BOOST_AUTO_TEST_CASE(record_fields) {
-  const Type consent = Type::record({{"email", Type::of(Kind::Bool)}, {"sms", Type::of(Kind::Bool).as_optional()}});
+  const Type consent =
+      Type::record({{"email", Type::of(Kind::Bool)}, {"sms", Type::of(Kind::Bool).as_optional()}});
   BOOST_REQUIRE(consent.field("sms") != nullptr);
   BOOST_TEST(*consent.field("sms") == Type::of(Kind::Bool).as_optional());
   BOOST_TEST(consent.field("push") == nullptr);

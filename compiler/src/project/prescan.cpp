@@ -6,7 +6,9 @@
 namespace cascade::project::detail {
 namespace {
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\r';
+}
 
 class DepthScanner {
  public:
@@ -66,7 +68,8 @@ class DepthScanner {
     if (i == b && text_.substr(i, 3) == "---" && (i + 3 == e || is_space(text_[i + 3]))) {
       i += 3;  // a document start; a value may follow on the same line
     }
-    while (i < e && !problem_ && (text_[i] == '-' || text_[i] == '?') && (i + 1 == e || is_space(text_[i + 1]))) {
+    while (i < e && !problem_ && (text_[i] == '-' || text_[i] == '?') &&
+           (i + 1 == e || is_space(text_[i + 1]))) {
       ++i;
       while (i < e && is_space(text_[i])) ++i;
       indents_.push_back(i - b);
@@ -208,10 +211,14 @@ std::optional<std::size_t> find_invalid_utf8(std::string_view s) {
     }
     std::size_t len = 0;
     std::uint32_t cp = 0, min = 0;
-    if ((b0 & 0xE0) == 0xC0) len = 2, cp = b0 & 0x1Fu, min = 0x80;
-    else if ((b0 & 0xF0) == 0xE0) len = 3, cp = b0 & 0x0Fu, min = 0x800;
-    else if ((b0 & 0xF8) == 0xF0) len = 4, cp = b0 & 0x07u, min = 0x10000;
-    else return i;
+    if ((b0 & 0xE0) == 0xC0)
+      len = 2, cp = b0 & 0x1Fu, min = 0x80;
+    else if ((b0 & 0xF0) == 0xE0)
+      len = 3, cp = b0 & 0x0Fu, min = 0x800;
+    else if ((b0 & 0xF8) == 0xF0)
+      len = 4, cp = b0 & 0x07u, min = 0x10000;
+    else
+      return i;
     if (i + len > s.size()) return i;
     for (std::size_t k = 1; k < len; ++k) {
       const auto b = static_cast<unsigned char>(s[i + k]);

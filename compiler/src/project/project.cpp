@@ -73,8 +73,10 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
   for (std::size_t i = 1; i <= a.size(); ++i) {
     for (std::size_t j = 1; j <= b.size(); ++j) {
       const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-      std::size_t best = std::min({d[(i - 1) * w + j] + 1, d[i * w + j - 1] + 1, d[(i - 1) * w + j - 1] + cost});
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) best = std::min(best, d[(i - 2) * w + j - 2] + 1);
+      std::size_t best =
+          std::min({d[(i - 1) * w + j] + 1, d[i * w + j - 1] + 1, d[(i - 1) * w + j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        best = std::min(best, d[(i - 2) * w + j - 2] + 1);
       d[i * w + j] = best;
     }
   }
@@ -82,7 +84,8 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 }
 
 // "did you mean `timezone`?" when a candidate is close, else "the keys are …".
-std::string suggest(std::string_view word, const std::vector<std::string>& candidates, std::string_view what) {
+std::string suggest(std::string_view word, const std::vector<std::string>& candidates,
+                    std::string_view what) {
   std::string best;
   std::size_t best_distance = std::numeric_limits<std::size_t>::max();
   if (word.size() <= 64) {
@@ -119,12 +122,23 @@ std::optional<std::int64_t> parse_duration(std::string_view s) {
     if (i == digits_begin || i == s.size()) return std::nullopt;
     std::int64_t unit = 0;
     switch (s[i]) {
-      case 's': unit = 1; break;
-      case 'm': unit = 60; break;
-      case 'h': unit = 3600; break;
-      case 'd': unit = 86400; break;
-      case 'w': unit = 7 * 86400; break;
-      default: return std::nullopt;
+      case 's':
+        unit = 1;
+        break;
+      case 'm':
+        unit = 60;
+        break;
+      case 'h':
+        unit = 3600;
+        break;
+      case 'd':
+        unit = 86400;
+        break;
+      case 'w':
+        unit = 7 * 86400;
+        break;
+      default:
+        return std::nullopt;
     }
     ++i;
     total += n * unit;
@@ -143,7 +157,8 @@ std::string_view trim(std::string_view s) {
 std::optional<std::int32_t> parse_clock(std::string_view s) {
   s = trim(s);
   const auto colon = s.find(':');
-  if (colon == std::string_view::npos || colon == 0 || colon > 2 || s.size() != colon + 3) return std::nullopt;
+  if (colon == std::string_view::npos || colon == 0 || colon > 2 || s.size() != colon + 3)
+    return std::nullopt;
   int h = 0, m = 0;
   for (std::size_t i = 0; i < s.size(); ++i) {
     if (i == colon) continue;
@@ -193,8 +208,8 @@ std::string mask_questions(std::string text) {
   for (std::size_t i = 1; i < text.size(); ++i) {
     if (text[i] != '?') continue;
     const char prev = text[i - 1];
-    if (prev == ' ' || prev == '\t' || prev == '\n' || prev == '\r' || prev == '[' || prev == '{' || prev == ',' ||
-        prev == ':')
+    if (prev == ' ' || prev == '\t' || prev == '\n' || prev == '\r' || prev == '[' || prev == '{' ||
+        prev == ',' || prev == ':')
       continue;
     text[i] = kMaskedQuestion;
   }
@@ -222,8 +237,8 @@ std::optional<std::size_t> find_control_character(std::string_view s) {
 // which is why YAML::LoadAll never returns on such input. Two documents that start at
 // the same place are that loop; the scan stops there and names the place.
 struct DocumentScan {
-  int documents = 0;           // counted up to 2
-  std::size_t second_at = 0;   // where the second document starts
+  int documents = 0;          // counted up to 2
+  std::size_t second_at = 0;  // where the second document starts
   std::optional<std::size_t> stuck_at;
 };
 
@@ -235,9 +250,11 @@ DocumentScan scan_documents(const std::string& text) {
     void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
     void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
     void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
-    void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+    void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                         YAML::EmitterStyle::value) override {}
     void OnSequenceEnd() override {}
-    void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+    void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                    YAML::EmitterStyle::value) override {}
     void OnMapEnd() override {}
   };
   DocumentScan scan;
@@ -301,10 +318,13 @@ class ExpandedSize {
 };
 
 // The text of a scalar node, as written (see mask_questions).
-std::string text_of(const YAML::Node& n) { return unmask(n.Scalar()); }
+std::string text_of(const YAML::Node& n) {
+  return unmask(n.Scalar());
+}
 
 // Every dotted field path of a record ("email", "consent", "consent.email"), for hints.
-void collect_paths(const Type& record, const std::string& prefix, std::vector<std::string>& out, int depth = 0) {
+void collect_paths(const Type& record, const std::string& prefix, std::vector<std::string>& out,
+                   int depth = 0) {
   if (record.kind != Kind::Record || !record.fields || depth > kMaxRecordDepth) return;
   for (const types::Field& f : *record.fields) {
     out.push_back(prefix + f.name);
@@ -341,17 +361,19 @@ class Loader {
 
     // Take the sections first, then read them in dependency order: channels need the
     // profile and the providers, caps need the channels.
-    static const std::vector<std::string> kKeys = {"timezone", "quiet_hours", "currency", "goal_window", "caps",
-                                                   "profile",  "events",      "channels", "providers"};
+    static const std::vector<std::string> kKeys = {"timezone",    "quiet_hours", "currency",
+                                                   "goal_window", "caps",        "profile",
+                                                   "events",      "channels",    "providers"};
     std::map<std::string, std::pair<YAML::Node, YAML::Node>> sections;
-    for_each_entry(root, "the project file", [&](const std::string& key, const YAML::Node& k, const YAML::Node& v) {
-      if (std::find(kKeys.begin(), kKeys.end(), key) == kKeys.end()) {
-        report(diag::make(Code::ProjectUnknownKey, span(k), key, "the project file",
-                          suggest(key, kKeys, "the keys are")));
-        return;
-      }
-      sections.emplace(key, std::make_pair(k, v));
-    });
+    for_each_entry(root, "the project file",
+                   [&](const std::string& key, const YAML::Node& k, const YAML::Node& v) {
+                     if (std::find(kKeys.begin(), kKeys.end(), key) == kKeys.end()) {
+                       report(diag::make(Code::ProjectUnknownKey, span(k), key, "the project file",
+                                         suggest(key, kKeys, "the keys are")));
+                       return;
+                     }
+                     sections.emplace(key, std::make_pair(k, v));
+                   });
     auto section = [&](const char* name) -> const std::pair<YAML::Node, YAML::Node>* {
       auto it = sections.find(name);
       return it == sections.end() ? nullptr : &it->second;
@@ -370,11 +392,12 @@ class Loader {
       }
       if (total > kMaxNodes) {
         too_complex_ = true;
-        report(diag::make(Code::ProjectBadValue, span(kv.first),
-                          fmt::format("cascade.yaml is too large or complex (more than {} values, counting every "
-                                      "use of an alias)",
-                                      kMaxNodes),
-                          "a project file needs no aliases that multiply; write the schema out plainly"));
+        report(diag::make(
+            Code::ProjectBadValue, span(kv.first),
+            fmt::format("cascade.yaml is too large or complex (more than {} values, counting every "
+                        "use of an alias)",
+                        kMaxNodes),
+            "a project file needs no aliases that multiply; write the schema out plainly"));
         return false;
       }
     }
@@ -422,7 +445,8 @@ class Loader {
   std::uint32_t offset_of(const YAML::Node& n) const {
     const YAML::Mark m = n.Mark();
     if (m.pos < 0) return static_cast<std::uint32_t>(file_.text().size());
-    return static_cast<std::uint32_t>(std::min<std::size_t>(static_cast<std::size_t>(m.pos) + bom_, file_.text().size()));
+    return static_cast<std::uint32_t>(
+        std::min<std::size_t>(static_cast<std::size_t>(m.pos) + bom_, file_.text().size()));
   }
 
   // The bytes of a node in the text. yaml-cpp gives only where a node starts (at its
@@ -430,7 +454,8 @@ class Loader {
   SourceSpan span(const YAML::Node& n) const {
     const std::string& text = file_.text();
     std::uint32_t b = offset_of(n);
-    if (!n.IsScalar()) return SourceSpan{id_, b, std::min<std::uint32_t>(b + 1, static_cast<std::uint32_t>(text.size()))};
+    if (!n.IsScalar())
+      return SourceSpan{id_, b, std::min<std::uint32_t>(b + 1, static_cast<std::uint32_t>(text.size()))};
     // Skip the node's properties (&anchor, !tag).
     while (b < text.size() && (text[b] == '&' || text[b] == '!')) {
       while (b < text.size() && !std::isspace(static_cast<unsigned char>(text[b]))) ++b;
@@ -460,7 +485,9 @@ class Loader {
       return SourceSpan{id_, b, b + static_cast<std::uint32_t>(value.size())};
     }
     // A plain scalar folded over lines: the rest of its first line.
-    while (e < size && text[e] != '\n' && text[e] != '#' && text[e] != ',' && text[e] != '}' && text[e] != ']') ++e;
+    while (e < size && text[e] != '\n' && text[e] != '#' && text[e] != ',' && text[e] != '}' &&
+           text[e] != ']')
+      ++e;
     while (e > b && std::isspace(static_cast<unsigned char>(text[e - 1]))) --e;
     return SourceSpan{id_, b, std::max(b, e)};
   }
@@ -510,8 +537,8 @@ class Loader {
       const YAML::Node v = it->second;
       if (too_complex_ || !visit(k)) return;
       if (!k.IsScalar()) {
-        report(diag::make(Code::ProjectBadValue, span(k), fmt::format("a key in {} is {}", where, describe(k)),
-                          "keys are plain names"));
+        report(diag::make(Code::ProjectBadValue, span(k),
+                          fmt::format("a key in {} is {}", where, describe(k)), "keys are plain names"));
         continue;
       }
       const std::string key = text_of(k);
@@ -537,7 +564,8 @@ class Loader {
     return std::nullopt;
   }
 
-  bool require_map(const YAML::Node& key, const YAML::Node& value, std::string_view what, bool null_ok = false) {
+  bool require_map(const YAML::Node& key, const YAML::Node& value, std::string_view what,
+                   bool null_ok = false) {
     if (value.IsMap() || (null_ok && value.IsNull())) return true;
     report(diag::make(Code::ProjectBadValue, value_span(key, value),
                       fmt::format("{} must be a map, but it is {}", what, describe(value)),
@@ -597,7 +625,8 @@ class Loader {
 
   // A record type from a map of `field: TYPE` (or nested maps). Returns nullopt only
   // when the node is not a map; bad field types become the Error type, already reported.
-  std::optional<Type> read_record(const YAML::Node& k, const YAML::Node& v, const std::string& what, int depth) {
+  std::optional<Type> read_record(const YAML::Node& k, const YAML::Node& v, const std::string& what,
+                                  int depth) {
     if (!visit(v)) return std::nullopt;
     if (depth > kMaxRecordDepth) {
       report(diag::make(Code::ProjectBadValue, span(k),
@@ -648,28 +677,29 @@ class Loader {
 
   void read_providers(const YAML::Node& k, const YAML::Node& v, Project& p) {
     if (!require_map(k, v, "`providers`", true) || v.IsNull()) return;
-    for_each_entry(v, "`providers`", [&](const std::string& name, const YAML::Node& pk, const YAML::Node& pv) {
-      if (!check_name(name, pk, "provider")) return;
-      declared_providers_.insert(name);
-      const std::string what = "provider `" + name + "`";
-      if (!visit(pv) || !require_map(pk, pv, what)) return;
-      read_provider(name, what, pk, pv, p);
-    });
+    for_each_entry(v, "`providers`",
+                   [&](const std::string& name, const YAML::Node& pk, const YAML::Node& pv) {
+                     if (!check_name(name, pk, "provider")) return;
+                     declared_providers_.insert(name);
+                     const std::string what = "provider `" + name + "`";
+                     if (!visit(pv) || !require_map(pk, pv, what)) return;
+                     read_provider(name, what, pk, pv, p);
+                   });
   }
 
   static bool looks_secret(std::string_view key) {
     std::string lower(key);
     for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if (lower == "secret_env") return false;
-    for (const char* word : {"secret", "password", "passwd", "token", "api_key", "apikey", "auth", "credential",
-                             "private_key"}) {
+    for (const char* word : {"secret", "password", "passwd", "token", "api_key", "apikey", "auth",
+                             "credential", "private_key"}) {
       if (lower.find(word) != std::string::npos) return true;
     }
     return false;
   }
 
-  void read_provider(const std::string& name, const std::string& what, const YAML::Node& pk, const YAML::Node& pv,
-                     Project& p) {
+  void read_provider(const std::string& name, const std::string& what, const YAML::Node& pk,
+                     const YAML::Node& pv, Project& p) {
     Provider provider;
     provider.name = name;
     provider.span = span(pk);
@@ -689,10 +719,12 @@ class Loader {
         {"smtp", {"type", "host", "port", "from", "username", "secret_env", "tls"}},
         {"file", {"type", "path"}},
     };
-    static const std::map<std::string, std::string> kRequired = {{"webhook", "url"}, {"smtp", "host"}, {"file", "path"}};
+    static const std::map<std::string, std::string> kRequired = {
+        {"webhook", "url"}, {"smtp", "host"}, {"file", "path"}};
     auto allowed = kSettings.find(*type);
     if (allowed == kSettings.end()) {
-      report(diag::make(Code::ProjectBadProviderType, value_span(type_it->second.first, type_it->second.second), *type));
+      report(diag::make(Code::ProjectBadProviderType,
+                        value_span(type_it->second.first, type_it->second.second), *type));
       return;
     }
     provider.type = *type;
@@ -730,23 +762,26 @@ class Loader {
     if (ok) p.providers.emplace(name, std::move(provider));
   }
 
-  bool check_setting(const std::string& what, const std::string& key, const std::string& text, const YAML::Node& k,
-                     const YAML::Node& v) {
+  bool check_setting(const std::string& what, const std::string& key, const std::string& text,
+                     const YAML::Node& k, const YAML::Node& v) {
     auto bad = [&](std::string message, std::string hint) {
       report(diag::make(Code::ProjectBadValue, value_span(k, v), message, hint));
       return false;
     };
     if (key == "url") {
       if (text.rfind("http://", 0) != 0 && text.rfind("https://", 0) != 0)
-        return bad(fmt::format("the `url` of {} is `{}`, which is not an http:// or https:// address", what, text),
-                   "write the full address, e.g. http://127.0.0.1:9101/send");
+        return bad(
+            fmt::format("the `url` of {} is `{}`, which is not an http:// or https:// address", what, text),
+            "write the full address, e.g. http://127.0.0.1:9101/send");
     } else if (key == "secret_env") {
       if (!is_identifier(text))
-        return bad(fmt::format("`secret_env` of {} is `{}`, which is not an environment variable name", what, text),
-                   "name the variable that holds the secret, e.g. `secret_env: ESP_SECRET`");
+        return bad(
+            fmt::format("`secret_env` of {} is `{}`, which is not an environment variable name", what, text),
+            "name the variable that holds the secret, e.g. `secret_env: ESP_SECRET`");
     } else if (key == "port") {
       const bool digits = !text.empty() && text.size() <= 5 &&
-                          std::all_of(text.begin(), text.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+                          std::all_of(text.begin(), text.end(),
+                                      [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
       if (!digits || std::stoi(text) < 1 || std::stoi(text) > 65535)
         return bad(fmt::format("the `port` of {} is `{}`, which is not a port number", what, text),
                    "write a number from 1 to 65535");
@@ -775,8 +810,8 @@ class Loader {
     });
   }
 
-  void read_channel(const std::string& name, const std::string& what, const YAML::Node& ck, const YAML::Node& cv,
-                    Project& p) {
+  void read_channel(const std::string& name, const std::string& what, const YAML::Node& ck,
+                    const YAML::Node& cv, Project& p) {
     static const std::vector<std::string> kChannelKeys = {"kind", "address", "consent", "provider", "cost"};
     Channel ch;
     ch.name = name;
@@ -785,7 +820,8 @@ class Loader {
     std::map<std::string, std::pair<YAML::Node, YAML::Node>> entries;
     for_each_entry(cv, what, [&](const std::string& key, const YAML::Node& k, const YAML::Node& v) {
       if (std::find(kChannelKeys.begin(), kChannelKeys.end(), key) == kChannelKeys.end()) {
-        report(diag::make(Code::ProjectUnknownKey, span(k), key, what, suggest(key, kChannelKeys, "a channel takes")));
+        report(diag::make(Code::ProjectUnknownKey, span(k), key, what,
+                          suggest(key, kChannelKeys, "a channel takes")));
         return;
       }
       entries.emplace(key, std::make_pair(k, v));
@@ -801,8 +837,8 @@ class Loader {
         if (!ch.kind) {
           std::vector<std::string> kinds;
           for (const auto& k : channels::all_kinds()) kinds.emplace_back(k.name);
-          diag::Diagnostic d =
-              diag::make(Code::ProjectUnknownKind, value_span(e->first, e->second), *kind, channels::kind_names());
+          diag::Diagnostic d = diag::make(Code::ProjectUnknownKind, value_span(e->first, e->second), *kind,
+                                          channels::kind_names());
           d.hint = close_match(*kind, kinds) + d.hint;
           report(std::move(d));
         }
@@ -816,14 +852,16 @@ class Loader {
         ch.address_field = *field;
         const Type* t = lookup_path(p.profile, *field);
         if (!t) {
-          diag::Diagnostic d = diag::make(Code::ProjectAddressField, value_span(e->first, e->second), name, *field);
+          diag::Diagnostic d =
+              diag::make(Code::ProjectAddressField, value_span(e->first, e->second), name, *field);
           d.hint = close_match(*field, profile_paths(p)) + d.hint;
           report(std::move(d));
         } else if (!t->is_error() && t->kind != Kind::String) {
-          report(diag::make(Code::ProjectBadValue, value_span(e->first, e->second),
-                            fmt::format("channel `{}` takes its address from `{}`, which is `{}`, not a string", name,
-                                        *field, types::to_string(*t)),
-                            "an address is a string field of the profile, e.g. `email: string?`"));
+          report(
+              diag::make(Code::ProjectBadValue, value_span(e->first, e->second),
+                         fmt::format("channel `{}` takes its address from `{}`, which is `{}`, not a string",
+                                     name, *field, types::to_string(*t)),
+                         "an address is a string field of the profile, e.g. `email: string?`"));
         }
       }
     } else if (ch.kind && ch.kind->name != "webhook") {
@@ -835,7 +873,8 @@ class Loader {
         ch.consent_field = *field;
         const Type* t = lookup_path(p.profile, *field);
         if (!t || (!t->is_error() && t->kind != Kind::Bool)) {
-          diag::Diagnostic d = diag::make(Code::ProjectConsentField, value_span(e->first, e->second), name, *field);
+          diag::Diagnostic d =
+              diag::make(Code::ProjectConsentField, value_span(e->first, e->second), name, *field);
           if (!t) d.hint = close_match(*field, profile_paths(p)) + d.hint;
           report(std::move(d));
         }
@@ -846,7 +885,8 @@ class Loader {
       if (auto provider = scalar(e->first, e->second, "`provider`")) {
         ch.provider = *provider;
         if (!declared_providers_.count(*provider)) {
-          diag::Diagnostic d = diag::make(Code::ProjectUnknownProvider, value_span(e->first, e->second), name, *provider);
+          diag::Diagnostic d =
+              diag::make(Code::ProjectUnknownProvider, value_span(e->first, e->second), name, *provider);
           d.hint = close_match(*provider, {declared_providers_.begin(), declared_providers_.end()}) + d.hint;
           report(std::move(d));
         }
@@ -859,11 +899,12 @@ class Loader {
         auto micros = parse_cost(text);
         if (!micros) {
           const bool negative = !text.empty() && text[0] == '-';
-          report(diag::make(Code::ProjectBadValue, value_span(e->first, e->second),
-                            negative ? fmt::format("the cost of channel `{}` is negative ({})", name, text)
-                                     : fmt::format("the cost of channel `{}` is `{}`, which is not a price", name, text),
-                            "write the price of one message (one SMS segment) as a decimal number of currency "
-                            "units with at most 6 decimals, e.g. 0.2 or 1.77"));
+          report(diag::make(
+              Code::ProjectBadValue, value_span(e->first, e->second),
+              negative ? fmt::format("the cost of channel `{}` is negative ({})", name, text)
+                       : fmt::format("the cost of channel `{}` is `{}`, which is not a price", name, text),
+              "write the price of one message (one SMS segment) as a decimal number of currency "
+              "units with at most 6 decimals, e.g. 0.2 or 1.77"));
         } else {
           ch.cost_text = text;
           ch.cost_micros = *micros;
@@ -916,8 +957,9 @@ class Loader {
     std::istringstream in{std::string(text)};
     std::string count, per, duration, extra;
     if (!(in >> count >> per >> duration) || (in >> extra) || per != "per") return std::nullopt;
-    if (count.empty() || count.size() > 9 ||
-        !std::all_of(count.begin(), count.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))
+    if (count.empty() || count.size() > 9 || !std::all_of(count.begin(), count.end(), [](char c) {
+          return std::isdigit(static_cast<unsigned char>(c));
+        }))
       return std::nullopt;
     const std::int64_t n = std::stoll(count);
     auto seconds = parse_duration(duration);
@@ -934,8 +976,8 @@ class Loader {
   diag::Diagnostics& diags_;
   std::size_t visits_ = 0;
   bool too_complex_ = false;
-  std::set<std::string> declared_providers_;   // including ones with errors, so channels
-  std::vector<std::string> declared_channels_; // and caps do not report them again
+  std::set<std::string> declared_providers_;    // including ones with errors, so channels
+  std::vector<std::string> declared_channels_;  // and caps do not report them again
   std::optional<std::vector<std::string>> profile_paths_;
 };
 
@@ -958,7 +1000,8 @@ const types::Type* lookup_path(const types::Type& record, std::string_view dotte
   std::size_t begin = 0;
   for (;;) {
     const std::size_t dot = dotted.find('.', begin);
-    const std::string_view part = dotted.substr(begin, dot == std::string_view::npos ? std::string_view::npos : dot - begin);
+    const std::string_view part =
+        dotted.substr(begin, dot == std::string_view::npos ? std::string_view::npos : dot - begin);
     if (part.empty()) return nullptr;
     t = t->field(part);
     if (!t) return nullptr;
@@ -978,7 +1021,8 @@ LoadResult load_text(const std::string& path, std::string text, source::SourceMa
   const source::SourceFile& file = sources.file(id);
   const std::string& t = file.text();
   auto at = [&](std::size_t b, std::size_t e) {
-    return SourceSpan{id, static_cast<std::uint32_t>(std::min(b, t.size())), static_cast<std::uint32_t>(std::min(e, t.size()))};
+    return SourceSpan{id, static_cast<std::uint32_t>(std::min(b, t.size())),
+                      static_cast<std::uint32_t>(std::min(e, t.size()))};
   };
 
   if (size > kMaxProjectBytes) {
@@ -986,22 +1030,24 @@ LoadResult load_text(const std::string& path, std::string text, source::SourceMa
     return result;
   }
   if (auto bad = detail::find_invalid_utf8(t)) {
-    result.diagnostics.add(
-        diag::make(Code::InvalidUtf8, at(*bad, *bad + 1), fmt::format("{:02X}", static_cast<unsigned char>(t[*bad]))));
+    result.diagnostics.add(diag::make(Code::InvalidUtf8, at(*bad, *bad + 1),
+                                      fmt::format("{:02X}", static_cast<unsigned char>(t[*bad]))));
     return result;
   }
   if (auto deep = detail::find_excess_nesting(t, kMaxNesting)) {
-    result.diagnostics.add(diag::make(Code::ProjectBadValue, at(deep->offset, deep->offset + 1),
-                                      fmt::format("cascade.yaml nests deeper than {} levels", kMaxNesting),
-                                      "a project file needs a few levels; look for runaway brackets or indentation"));
+    result.diagnostics.add(
+        diag::make(Code::ProjectBadValue, at(deep->offset, deep->offset + 1),
+                   fmt::format("cascade.yaml nests deeper than {} levels", kMaxNesting),
+                   "a project file needs a few levels; look for runaway brackets or indentation"));
     return result;
   }
 
   if (auto control = find_control_character(t)) {
-    result.diagnostics.add(diag::make(
-        Code::ProjectBadValue, at(*control, *control + 1),
-        fmt::format("cascade.yaml contains a control character (0x{:02X})", static_cast<unsigned char>(t[*control])),
-        "remove it; a YAML file holds only printable text, tabs and line breaks"));
+    result.diagnostics.add(
+        diag::make(Code::ProjectBadValue, at(*control, *control + 1),
+                   fmt::format("cascade.yaml contains a control character (0x{:02X})",
+                               static_cast<unsigned char>(t[*control])),
+                   "remove it; a YAML file holds only printable text, tabs and line breaks"));
     return result;
   }
 
@@ -1017,7 +1063,8 @@ LoadResult load_text(const std::string& path, std::string text, source::SourceMa
     scan = scan_documents(masked);
     if (scan.stuck_at) {
       const std::size_t off = std::min(*scan.stuck_at + bom, t.size());
-      yaml_error(*scan.stuck_at, off < t.size() ? fmt::format("unexpected `{}`", t[off]) : "unexpected end of file");
+      yaml_error(*scan.stuck_at,
+                 off < t.size() ? fmt::format("unexpected `{}`", t[off]) : "unexpected end of file");
       return result;
     }
     root = YAML::Load(masked);
@@ -1032,7 +1079,8 @@ LoadResult load_text(const std::string& path, std::string text, source::SourceMa
   Loader loader(file, id, bom, result.diagnostics);
   if (scan.documents > 1) {
     const std::size_t off = std::min(scan.second_at + bom, t.size());
-    loader.report(diag::make(Code::ProjectBadValue, at(off, off + 1), "cascade.yaml holds more than one YAML document",
+    loader.report(diag::make(Code::ProjectBadValue, at(off, off + 1),
+                             "cascade.yaml holds more than one YAML document",
                              "keep one document: remove the `---` separators after the first"));
   }
   Project p;

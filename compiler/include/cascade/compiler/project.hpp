@@ -60,7 +60,7 @@ struct Channel {
 
 struct Provider {
   std::string name;
-  std::string type;  // webhook | smtp | file
+  std::string type;                             // webhook | smtp | file
   std::map<std::string, std::string> settings;  // url, secret_env, host, path, … as written
   source::SourceSpan span;
 };
@@ -74,7 +74,7 @@ struct Project {
   std::int64_t goal_window_seconds = 7 * 24 * 3600;
   std::optional<Cap> cap_all;
   std::map<std::string, Cap> channel_caps;  // per channel name
-  types::Type profile;  // Record
+  types::Type profile;                      // Record
   std::map<std::string, EventSchema> events;
   std::vector<Channel> channels;  // declaration order (the cost lint reads costs from here)
   std::map<std::string, Provider> providers;

@@ -27,7 +27,8 @@ enum class Id : std::uint16_t {
 // len(list<T>) and contains(list<T>, T), and the argument of has() and str(), whose
 // real rules are in resolve().
 struct Overload {
-  std::vector<types::Type> params;  // exact parameter types (an optional arg is allowed where the param is optional)
+  std::vector<types::Type>
+      params;  // exact parameter types (an optional arg is allowed where the param is optional)
   types::Type result;
 };
 

@@ -17,8 +17,8 @@ enum class Report : std::uint8_t { Delivered, Opened, Clicked, Failed };
 struct KindInfo {
   std::string_view name;  // "email"
   bool delivered, opened, clicked, failed;
-  int max_characters;     // 0: no limit the catalogue knows of
-  bool billed_by_segment; // SMS: cost = price x segments
+  int max_characters;      // 0: no limit the catalogue knows of
+  bool billed_by_segment;  // SMS: cost = price x segments
   std::string_view notes;
 };
 

@@ -17,16 +17,16 @@
 namespace cascade::types {
 
 enum class Kind : std::uint8_t {
-  Error,     // the type of an expression that already has a diagnostic; unifies with anything
-  Null,      // reserved; no literal has it today
+  Error,  // the type of an expression that already has a diagnostic; unifies with anything
+  Null,   // reserved; no literal has it today
   Bool,
   Int,
   Decimal,
   String,
-  Time,      // a UTC instant
+  Time,  // a UTC instant
   Duration,
-  Clock,     // a local time of day, HH:MM
-  Percent,   // a share, 10%
+  Clock,    // a local time of day, HH:MM
+  Percent,  // a share, 10%
   List,
   Record,
 };
@@ -36,8 +36,8 @@ struct Field;
 
 struct Type {
   Kind kind = Kind::Error;
-  bool optional = false;                          // T?
-  std::shared_ptr<const Type> element;            // List
+  bool optional = false;                             // T?
+  std::shared_ptr<const Type> element;               // List
   std::shared_ptr<const std::vector<Field>> fields;  // Record, in declaration order
 
   // (Built member by member: `Type{k}` would trip -Wmissing-field-initializers.)
