@@ -97,9 +97,6 @@ json::object rule_of(const Info& i) {
   rule["shortDescription"] = text(short_text);
   rule["fullDescription"] = text(full);
   rule["help"] = text(says_something(hint) ? hint : full);
-  rule["helpUri"] = fmt::format("{}/blob/main/docs/diagnostics.md#{}-{}", kInformationUri,
-                                fmt::format("{}{}", static_cast<char>(std::tolower(i.code[0])), i.code.substr(1)),
-                                i.name);
   json::object config;
   config["level"] = level_of(i.severity);
   rule["defaultConfiguration"] = std::move(config);
