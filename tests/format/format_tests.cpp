@@ -188,6 +188,10 @@ BOOST_AUTO_TEST_CASE(crlf_becomes_lf) {
   BOOST_TEST(out == "scenario s {\n  trigger t  // note\n\n  send sms \"x\"\n}\n");
 }
 
+BOOST_AUTO_TEST_CASE(byte_order_mark_is_dropped) {
+  BOOST_TEST(fmt("\xEF\xBB\xBF// note\nsegment s = true\n") == "// note\nsegment s = true\n");
+}
+
 BOOST_AUTO_TEST_CASE(empty_and_comment_only_files) {
   BOOST_TEST(fmt("") == "");
   BOOST_TEST(fmt("\n\n  \n") == "");
@@ -298,6 +302,7 @@ class Gen {
       case 4: return "\n   ";
       case 5: return "\t";
       case 6: return " /*c" + std::to_string(++comments_) + "*/";
+      case 7: return " /* c" + std::to_string(++comments_) + "\n   more   \n */ ";
       default: return pick(0, 2) == 0 ? "\n" : " ";
     }
   }
@@ -490,7 +495,12 @@ class Gen {
 
 BOOST_AUTO_TEST_CASE(random_programs) {
   for (unsigned seed = 1; seed <= 300; ++seed) {
-    const std::string text = Gen(seed).file();
+    std::string text = Gen(seed).file();
+    if (seed % 5 == 0) {  // some with CRLF line endings
+      std::string crlf;
+      for (const char c : text) crlf += c == '\n' ? std::string("\r\n") : std::string(1, c);
+      text = crlf;
+    }
     BOOST_TEST_CHECKPOINT("random program, seed " << seed << ":\n" << text);
     if (const char* dir = std::getenv("CASCADE_FMT_DUMP_RANDOM"))  // to look at them
       std::ofstream(fs::path(dir) / ("random_" + std::to_string(seed) + ".cascade"), std::ios::binary) << text;

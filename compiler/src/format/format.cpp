@@ -168,11 +168,11 @@ class Printer {
   }
 
   std::string run() {
-    const Decl* previous = nullptr;
-    for (const Decl& decl : file_.decls) {
-      if (previous != nullptr && !grouped(*previous, decl)) force_blank_ = true;
-      print_decl(decl);
-      previous = &decl;
+    const auto& decls = file_.decls;
+    for (std::size_t i = 0; i < decls.size(); ++i) {
+      if (i > 0 && !grouped(decls[i - 1], decls[i])) force_blank_ = true;
+      next_begin_ = begin_after(decls, i, span_of_decl, static_cast<std::uint32_t>(text_.size()));
+      print_decl(decls[i]);
     }
     flush_leading(std::numeric_limits<std::uint32_t>::max(), static_cast<std::uint32_t>(text_.size()));
     return std::move(out_);
@@ -189,15 +189,82 @@ class Printer {
   // The line of the last byte of a span ending at `end` (exclusive).
   std::uint32_t end_line_of(std::uint32_t end) const { return line_of(end > 0 ? end - 1 : 0); }
 
+  bool usable(SourceSpan s) const { return s.end > s.begin && s.end <= text_.size(); }
+
   // A node's span as the layout uses it. The parser gives every node a span; should one
-  // come back empty or out of the file anyway, the node is treated as sitting right
-  // after what was printed before it, so a bad span can misplace a comment by one line
-  // but never lose it or break idempotence.
+  // come back empty or out of place anyway, it is rebuilt from the source: the node runs
+  // from the first token after what was printed before it to the last token before the
+  // next node (next_begin_), skipping blanks and comments. If that fails, the node
+  // sits right after what was printed before it. Either way a bad span can at worst
+  // move a comment by a line; it can never lose one or break idempotence.
   SourceSpan known(SourceSpan s) {
-    if (s.end > s.begin && s.end <= text_.size() && s.begin >= pos_) return s;
+    if (usable(s) && s.begin >= pos_) return s;
+    // Rebuilt only between two known points: the end of the line printed before (when
+    // its node's span was known) and the start of the next node.
+    if (!after_unknown_ && next_begin_ != kUnknown && next_begin_ >= pos_ && next_begin_ <= text_.size()) {
+      const std::uint32_t b = skip_forward(pos_, next_begin_);
+      const std::uint32_t e = skip_backward(next_begin_, b);
+      if (e > b) return SourceSpan{s.file, b, e};
+    }
     // Where the node ends is unknown, so the blank line after it is not decided by lines.
     unknown_span_ = true;
     return SourceSpan{s.file, pos_, pos_};
+  }
+
+  static bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+
+  // The first offset at or after p (and before hi) that is neither blank nor in a comment.
+  std::uint32_t skip_forward(std::uint32_t p, std::uint32_t hi) const {
+    const auto& cs = file_.comments;
+    std::size_t k = next_;
+    while (p < hi) {
+      if (is_space(text_[p])) {
+        ++p;
+        continue;
+      }
+      while (k < cs.size() && cs[k].span.begin < p) ++k;
+      if (k < cs.size() && cs[k].span.begin == p && cs[k].span.end > p) {
+        p = cs[k].span.end;
+        continue;
+      }
+      break;
+    }
+    return std::min(p, hi);
+  }
+
+  // The end of the last token before hi (and after lo), skipping blanks and comments.
+  std::uint32_t skip_backward(std::uint32_t hi, std::uint32_t lo) const {
+    const auto& cs = file_.comments;
+    std::uint32_t p = hi;
+    while (p > lo) {
+      if (is_space(text_[p - 1])) {
+        --p;
+        continue;
+      }
+      // Comments are in source order and do not overlap, so they are sorted by end too.
+      const auto it = std::lower_bound(cs.begin(), cs.end(), p,
+                                       [](const Comment& c, std::uint32_t at) { return c.span.end < at; });
+      if (it != cs.end() && it->span.end == p && it->span.begin >= lo && it->span.begin < p) {
+        p = it->span.begin;
+        continue;
+      }
+      break;
+    }
+    return p;
+  }
+
+  // Where the node after element i of a list of siblings begins: the next sibling's
+  // begin, `after` (what follows the list) when i is the last, or kUnknown when the next
+  // sibling's span is not usable either.
+  static constexpr std::uint32_t kUnknown = std::numeric_limits<std::uint32_t>::max();
+  template <class List, class SpanOf>
+  std::uint32_t begin_after(const List& list, std::size_t i, SpanOf span_of, std::uint32_t after) const {
+    return begin_from(list, i + 1, span_of, after);
+  }
+  template <class List, class SpanOf>
+  std::uint32_t begin_from(const List& list, std::size_t j, SpanOf span_of, std::uint32_t after) const {
+    if (j >= list.size()) return after;
+    return usable(span_of(list[j])) ? span_of(list[j]).begin : kUnknown;
   }
 
   bool comment_before(std::uint32_t limit) const {
@@ -300,12 +367,24 @@ class Printer {
   }
 
   void block(const Block& b, std::uint32_t close_limit) {
-    braced(b.span, b.stmts.empty(), close_limit, [&] {
-      for (const Stmt& s : b.stmts) print_stmt(s);
-    });
+    braced(b.span, b.stmts.empty(), close_limit, [&] { statements(b.stmts, close_of(b)); });
   }
 
   static std::uint32_t close_of(const Block& b) { return b.span.end > 0 ? b.span.end - 1 : 0; }
+
+  static SourceSpan span_of_decl(const Decl& d) { return d.span; }
+  static SourceSpan span_of_setting(const Setting& s) { return s.span; }
+  static SourceSpan span_of_stmt(const Stmt& s) { return s.span; }
+  static SourceSpan span_of_step(const CascadeStep& s) { return s.span; }
+  static SourceSpan span_of_branch(const SplitBranch& b) { return b.span; }
+
+  // The statements of a block; `close` is where the block's `}` is.
+  void statements(const std::vector<Stmt>& stmts, std::uint32_t close) {
+    for (std::size_t i = 0; i < stmts.size(); ++i) {
+      next_begin_ = begin_after(stmts, i, span_of_stmt, close);
+      print_stmt(stmts[i]);
+    }
+  }
 
   // ---- declarations
 
@@ -336,14 +415,17 @@ class Printer {
     cur_ += "scenario " + sc.name.name;
     if (sc.title) cur_ += " " + quoted(*sc.title);
     braced(sc.body.span, sc.settings.empty() && sc.body.stmts.empty(), close_of(sc.body), [&] {
-      for (const Setting& s : sc.settings) {
+      const std::uint32_t after_settings = begin_from(sc.body.stmts, 0, span_of_stmt, close_of(sc.body));
+      for (std::size_t i = 0; i < sc.settings.size(); ++i) {
+        const Setting& s = sc.settings[i];
+        next_begin_ = begin_after(sc.settings, i, span_of_setting, after_settings);
         const SourceSpan span = known(s.span);
         begin_node(span, span.end);
         cur_ += std::visit(SettingText{}, s.node);
         end_line(span.end);
       }
       if (!sc.settings.empty() && !sc.body.stmts.empty()) force_blank_ = true;
-      for (const Stmt& s : sc.body.stmts) print_stmt(s);
+      statements(sc.body.stmts, close_of(sc.body));
     });
     end_line(sc.body.span.end);
   }
@@ -440,7 +522,9 @@ class Printer {
     std::size_t pad = 0;
     for (const CascadeStep& step : n.steps) pad = std::max(pad, width(step.channel.name));
     braced(n.body_span, n.steps.empty(), n.body_span.end > 0 ? n.body_span.end - 1 : 0, [&] {
-      for (const CascadeStep& step : n.steps) {
+      for (std::size_t i = 0; i < n.steps.size(); ++i) {
+        const CascadeStep& step = n.steps[i];
+        next_begin_ = begin_after(n.steps, i, span_of_step, n.body_span.end > 0 ? n.body_span.end - 1 : 0);
         const SourceSpan span = known(step.span);
         begin_node(span, span.end);
         cur_ += step.channel.name;
@@ -456,7 +540,9 @@ class Printer {
     begin_node(s, n.body_span.begin);
     cur_ += "split";
     braced(n.body_span, n.branches.empty(), n.body_span.end > 0 ? n.body_span.end - 1 : 0, [&] {
-      for (const SplitBranch& b : n.branches) {
+      for (std::size_t i = 0; i < n.branches.size(); ++i) {
+        const SplitBranch& b = n.branches[i];
+        next_begin_ = begin_after(n.branches, i, span_of_branch, n.body_span.end > 0 ? n.body_span.end - 1 : 0);
         const std::string head = detail::percent_text(b.share) + " " + b.name.name;
         const SourceSpan span = known(b.span);
         if (b.is_control || !b.body) {
@@ -511,6 +597,7 @@ class Printer {
   bool force_blank_ = false;         // a blank line whatever the source had
   std::uint32_t last_block_end_ = 0;
   std::uint32_t pos_ = 0;  // source offset of the end of the last printed line
+  std::uint32_t next_begin_ = 0;  // where the node after the one being printed begins
   bool unknown_span_ = false;  // the line being printed belongs to a node without a usable span
   bool after_unknown_ = false;  // the last line printed did
 };
