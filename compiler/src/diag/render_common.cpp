@@ -180,7 +180,8 @@ std::string describe_template(std::string_view tmpl) {
         out.append(tmpl.substr(i));
         break;
       }
-      out += "…";
+      // Adjacent placeholders ("{0}{1}") read as one unknown part.
+      if (!out.ends_with("…")) out += "…";
       i = close;
     } else {
       out += c;

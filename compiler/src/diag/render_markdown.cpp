@@ -289,7 +289,7 @@ std::string render_reference_markdown(const fs::path& golden_dir) {
     const std::optional<Case> c = case_for(i, cases);
     const std::optional<Example> ex = c ? example_for(i, *c) : std::nullopt;
     if (!ex) {
-      out += "No example yet.\n";
+      out += "No example in the golden suite.\n";
       continue;
     }
     out += fmt::format("Example (`{}`{}):\n\n", ex->source_label, ex->range);
