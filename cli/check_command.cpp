@@ -47,16 +47,18 @@ int run_check(const CheckOptions& options) {
 void add_check(CLI::App& app, Run& selected) {
   auto options = std::make_shared<CheckOptions>();
   CLI::App* cmd = app.add_subcommand("check", "Parse, type-check and lint scenarios");
-  cmd->footer(std::string(
-      "PATHS are .cascade files or folders (searched recursively); none means the current folder.\n"
-      "The project file is cascade.yaml in the first path's folder or a folder above it.\n"
-      "A clean check prints nothing. Warnings do not fail the check unless --werror is given.\n") +
-              std::string(exit_code_help()));
+  cmd->footer(
+      std::string(
+          "PATHS are .cascade files or folders (searched recursively); none means the current folder.\n"
+          "The project file is cascade.yaml in the first path's folder or a folder above it.\n"
+          "A clean check prints nothing. Warnings do not fail the check unless --werror is given.\n") +
+      std::string(exit_code_help()));
   cmd->add_option("--format", options->format_name, "Output format: text (stderr), json or sarif (stdout)")
       ->check(CLI::IsMember({"text", "json", "sarif"}))
       ->option_text("text|json|sarif");
   cmd->add_flag("--werror", options->werror, "Treat warnings as errors");
-  cmd->add_option("--project", options->project, "Use this project file instead of searching for cascade.yaml")
+  cmd->add_option("--project", options->project,
+                  "Use this project file instead of searching for cascade.yaml")
       ->type_name("FILE");
   add_color_option(*cmd, options->color);
   cmd->add_option("paths", options->paths, "Files or folders to check")->type_name("PATHS");

@@ -1,9 +1,9 @@
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
-#include <fmt/format.h>
 
 #include "cascade/compiler/render.hpp"
 #include "command.hpp"
@@ -31,7 +31,9 @@ void add_color_option(CLI::App& command, ColorMode& mode) {
       .add_option_function<std::string>(
           "--color",
           [&mode](const std::string& when) {
-            mode = when == "always" ? ColorMode::Always : when == "never" ? ColorMode::Never : ColorMode::Auto;
+            mode = when == "always"  ? ColorMode::Always
+                   : when == "never" ? ColorMode::Never
+                                     : ColorMode::Auto;
           },
           "Colour text diagnostics: auto (when stderr is a terminal and NO_COLOR is not set), always, never")
       ->check(CLI::IsMember({"auto", "always", "never"}))
@@ -40,9 +42,12 @@ void add_color_option(CLI::App& command, ColorMode& mode) {
 
 bool use_color(ColorMode mode, int fd) {
   switch (mode) {
-    case ColorMode::Always: return true;
-    case ColorMode::Never: return false;
-    case ColorMode::Auto: break;
+    case ColorMode::Always:
+      return true;
+    case ColorMode::Never:
+      return false;
+    case ColorMode::Auto:
+      break;
   }
   const char* no_color = std::getenv("NO_COLOR");
   if (no_color != nullptr && *no_color != '\0') return false;
@@ -51,8 +56,12 @@ bool use_color(ColorMode mode, int fd) {
   return ::isatty(fd) == 1;
 }
 
-void write_out(std::string_view text) { write_fd(STDOUT_FILENO, text); }
-void write_err(std::string_view text) { write_fd(STDERR_FILENO, text); }
+void write_out(std::string_view text) {
+  write_fd(STDOUT_FILENO, text);
+}
+void write_err(std::string_view text) {
+  write_fd(STDERR_FILENO, text);
+}
 
 int usage_error(std::string_view command, std::string_view message) {
   const std::string who = command.empty() ? std::string("cascade") : fmt::format("cascade {}", command);

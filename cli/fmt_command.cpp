@@ -36,10 +36,12 @@ constexpr std::string_view kStdinName = "<stdin>";
 
 // Parses and formats one file already in `sources`. nullopt when it has syntax errors
 // (they are added to `diags`).
-std::optional<std::string> format_one(source::SourceMap& sources, source::FileId id, diag::Diagnostics& diags) {
+std::optional<std::string> format_one(source::SourceMap& sources, source::FileId id,
+                                      diag::Diagnostics& diags) {
   const source::SourceFile& file = sources.file(id);
   if (file.text().size() > driver::kMaxSourceBytes) {
-    diags.add(diag::make_unplaced(diag::Code::FileTooLarge, file.path(), file.text().size(), driver::kMaxSourceBytes));
+    diags.add(diag::make_unplaced(diag::Code::FileTooLarge, file.path(), file.text().size(),
+                                  driver::kMaxSourceBytes));
     return std::nullopt;
   }
   grammar::ParseResult parsed = grammar::parse(sources, id);
@@ -102,7 +104,8 @@ int run_stdin(const FmtOptions& options) {
 
 int run_fmt(const FmtOptions& options) {
   const bool has_stdin = std::find(options.paths.begin(), options.paths.end(), "-") != options.paths.end();
-  if (has_stdin && options.paths.size() > 1) return usage_error("fmt", "`-` (standard input) cannot be mixed with paths");
+  if (has_stdin && options.paths.size() > 1)
+    return usage_error("fmt", "`-` (standard input) cannot be mixed with paths");
 
   source::SourceMap sources;
   diag::Diagnostics diags;
@@ -171,12 +174,15 @@ void add_fmt(CLI::App& app, Run& selected) {
       "Files with syntax errors are left alone and their errors reported on stderr.\n"
       "Exit status: 0 done (or, with --check, all formatted), 1 syntax errors or (with --check)\n"
       "unformatted files, 2 usage or I/O problem.");
-  cmd->add_flag("--check", options->check,
-                "Change nothing; list the files that are not formatted on stdout and exit 1 if there are any");
-  cmd->add_option("--project", options->project, "Project file (not needed for formatting; accepted like check's)")
+  cmd->add_flag(
+      "--check", options->check,
+      "Change nothing; list the files that are not formatted on stdout and exit 1 if there are any");
+  cmd->add_option("--project", options->project,
+                  "Project file (not needed for formatting; accepted like check's)")
       ->type_name("FILE");
   add_color_option(*cmd, options->color);
-  cmd->add_option("paths", options->paths, "Files or folders to format, or - for standard input")->type_name("PATHS");
+  cmd->add_option("paths", options->paths, "Files or folders to format, or - for standard input")
+      ->type_name("PATHS");
   cmd->callback([options, &selected] { selected = [options] { return run_fmt(*options); }; });
 }
 

@@ -17,7 +17,8 @@ void add_help(CLI::App& app, Run& selected) {
         return kExitOk;
       }
       const CLI::App* sub = nullptr;
-      for (const CLI::App* s : root->get_subcommands([](const CLI::App* a) { return !a->get_group().empty(); }))
+      for (const CLI::App* s :
+           root->get_subcommands([](const CLI::App* a) { return !a->get_group().empty(); }))
         if (s->get_name() == *topic) sub = s;
       if (sub == nullptr) return usage_error("help", "unknown command `" + *topic + "`");
       write_out(sub->get_formatter()->make_help(sub, "cascade " + *topic, CLI::AppFormatMode::Normal));

@@ -1,6 +1,7 @@
 // The `cascade` binary: parses the command line and runs one subcommand (command.hpp).
-#include <exception>
 #include <fmt/format.h>
+
+#include <exception>
 
 #include "command.hpp"
 

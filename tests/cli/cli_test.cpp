@@ -2,16 +2,15 @@
 // Fixtures live in tests/cli/project/; tests that need a folder without a project or files
 // to rewrite make a temporary folder.
 #define BOOST_TEST_MODULE cli
-#include <boost/json.hpp>
-#include <boost/test/unit_test.hpp>
-
 #include <pty.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <boost/json.hpp>
+#include <boost/test/unit_test.hpp>
 #include <filesystem>
-#include <optional>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "run_process.hpp"
@@ -60,7 +59,9 @@ struct TempDir {
   }
 };
 
-std::size_t count_lines(const std::string& s) { return static_cast<std::size_t>(std::count(s.begin(), s.end(), '\n')); }
+std::size_t count_lines(const std::string& s) {
+  return static_cast<std::size_t>(std::count(s.begin(), s.end(), '\n'));
+}
 
 // Runs cascade with stderr on a pseudo-terminal and returns what it wrote there; nullopt
 // when the machine has no pseudo-terminals to give.
@@ -73,8 +74,10 @@ std::optional<std::string> stderr_on_a_terminal(const std::vector<std::string>& 
     const int null = ::open("/dev/null", O_WRONLY);
     ::dup2(null, 1);
     if (::chdir(CASCADE_SOURCE_DIR) != 0) ::_exit(125);
-    if (no_color) ::setenv("NO_COLOR", "1", 1);
-    else ::unsetenv("NO_COLOR");
+    if (no_color)
+      ::setenv("NO_COLOR", "1", 1);
+    else
+      ::unsetenv("NO_COLOR");
     ::setenv("TERM", "xterm", 1);
     std::vector<std::string> all{CASCADE_BINARY};
     all.insert(all.end(), args.begin(), args.end());
@@ -182,8 +185,9 @@ BOOST_AUTO_TEST_CASE(warnings_exit_0_unless_werror) {
   const auto r = run_cascade({"check", kProject + "/warn"});
   BOOST_TEST(r.exit_code == 0);
   BOOST_TEST(r.out.empty());
-  BOOST_TEST(r.err.find("tests/cli/project/warn/zero_wait.cascade:3:8: warning[W0007]: this wait is zero\n") == 0u,
-             r.err);
+  BOOST_TEST(
+      r.err.find("tests/cli/project/warn/zero_wait.cascade:3:8: warning[W0007]: this wait is zero\n") == 0u,
+      r.err);
   BOOST_TEST(r.err.find("\n1 warning generated.\n") != std::string::npos);
 
   const auto strict = run_cascade({"check", "--werror", kProject + "/warn"});
@@ -196,10 +200,12 @@ BOOST_AUTO_TEST_CASE(errors_exit_1) {
   const auto r = run_cascade({"check", kProject + "/errors"});
   BOOST_TEST(r.exit_code == 1);
   BOOST_TEST(r.err.find("tests/cli/project/errors/syntax.cascade:1:") != std::string::npos, r.err);
-  BOOST_TEST(r.err.find("tests/cli/project/errors/type.cascade:3:8: error[E0303]") != std::string::npos, r.err);
+  BOOST_TEST(r.err.find("tests/cli/project/errors/type.cascade:3:8: error[E0303]") != std::string::npos,
+             r.err);
   // A single file works as well as a folder, and --project names the project explicitly.
   BOOST_TEST(run_cascade({"check", kProject + "/errors/type.cascade"}).exit_code == 1);
-  BOOST_TEST(run_cascade({"check", "--project", kProject + "/cascade.yaml", kProject + "/clean/cart.cascade"}).exit_code == 0);
+  BOOST_TEST(run_cascade({"check", "--project", kProject + "/cascade.yaml", kProject + "/clean/cart.cascade"})
+                 .exit_code == 0);
 }
 
 BOOST_AUTO_TEST_CASE(io_problems_exit_2) {
@@ -207,7 +213,8 @@ BOOST_AUTO_TEST_CASE(io_problems_exit_2) {
   BOOST_TEST(missing.exit_code == 2, missing.err);
   BOOST_TEST(missing.err.find("no-such-file.cascade") != std::string::npos, missing.err);
 
-  const auto bad_project = run_cascade({"check", "--project", kProject + "/missing.yaml", kProject + "/clean"});
+  const auto bad_project =
+      run_cascade({"check", "--project", kProject + "/missing.yaml", kProject + "/clean"});
   BOOST_TEST(bad_project.exit_code == 2, bad_project.err);
 
   TempDir dir;  // a folder with no cascade.yaml above it
@@ -238,7 +245,8 @@ BOOST_AUTO_TEST_CASE(json_goes_to_stdout) {
 }
 
 BOOST_AUTO_TEST_CASE(sarif_goes_to_stdout_with_relative_uris) {
-  const auto r = run_cascade({"check", "--format", "sarif", "--werror", kProject + "/warn", kProject + "/errors"});
+  const auto r =
+      run_cascade({"check", "--format", "sarif", "--werror", kProject + "/warn", kProject + "/errors"});
   BOOST_TEST(r.exit_code == 1);
   BOOST_TEST(r.err.empty());
   const json::value doc = json::parse(r.out);
@@ -268,7 +276,8 @@ BOOST_AUTO_TEST_CASE(colour) {
   BOOST_TEST(run_cascade({"check", "--color", "always", warn}).err.find("\x1b[") != std::string::npos);
   ProcessOptions no_color;
   no_color.env["NO_COLOR"] = "1";
-  BOOST_TEST(run_cascade({"check", "--color", "always", warn}, no_color).err.find("\x1b[") != std::string::npos);
+  BOOST_TEST(run_cascade({"check", "--color", "always", warn}, no_color).err.find("\x1b[") !=
+             std::string::npos);
   BOOST_TEST(run_cascade({"check", "--color", "never", warn}).err.find('\x1b') == std::string::npos);
   // A terminal: colour, unless NO_COLOR is set or --color never.
   const auto coloured = stderr_on_a_terminal({"check", warn}, false);
@@ -286,7 +295,8 @@ BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(fmt)
 
-const std::string kMessy = "scenario cart \"Корзина\" {\ntrigger   cart_abandoned\n      send email template \"cart_1\"\n}\n";
+const std::string kMessy =
+    "scenario cart \"Корзина\" {\ntrigger   cart_abandoned\n      send email template \"cart_1\"\n}\n";
 
 BOOST_AUTO_TEST_CASE(stdin_to_stdout_and_idempotent) {
   ProcessOptions input;
@@ -353,7 +363,8 @@ BOOST_AUTO_TEST_CASE(syntax_errors_are_reported_like_check_and_the_file_is_left_
 BOOST_AUTO_TEST_CASE(usage_and_io_errors_exit_2) {
   BOOST_TEST(run_cascade({"fmt", "--check", "no/such/dir"}).exit_code == 2);
   BOOST_TEST(run_cascade({"fmt", "-", kProject}).exit_code == 2);
-  BOOST_TEST(run_cascade({"fmt", "--check", "--project", "missing.yaml", kProject + "/clean"}).exit_code == 2);
+  BOOST_TEST(run_cascade({"fmt", "--check", "--project", "missing.yaml", kProject + "/clean"}).exit_code ==
+             2);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

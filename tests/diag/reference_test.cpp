@@ -1,8 +1,7 @@
 // docs/diagnostics.md: generated from the table and the golden cases, and kept in sync.
-#include <boost/test/unit_test.hpp>
-
 #include <unistd.h>
 
+#include <boost/test/unit_test.hpp>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -69,33 +68,40 @@ BOOST_AUTO_TEST_CASE(a_section_for_every_code_with_its_golden_example) {
   write(golden / "E0105-kind" / "main.cascade", "segment a = true\n");
   write(golden / "E0105-kind" / "lib.cascade", "segment b = true\n");  // an import, not a case
   write(golden / "E0105-kind" / "main.expected",
-        yaml.generic_string() + ":2:17: error[E0105]: unknown channel kind `fax`\n"
-                                "  2 |   fax: { kind: fax }\n"
-                                "    |                 ^~~\n"
-                                "hint: the kinds are email, sms\n\n1 error generated.\n");
+        yaml.generic_string() +
+            ":2:17: error[E0105]: unknown channel kind `fax`\n"
+            "  2 |   fax: { kind: fax }\n"
+            "    |                 ^~~\n"
+            "hint: the kinds are email, sms\n\n1 error generated.\n");
   // Files below a case folder other than main.cascade, or in deeper folders, are not cases.
   write(golden / "deeper" / "E0400.cascade", "scenario a {}\n");
   write(golden / "deeper" / "E0400.expected", "x:1:1: error[E0400]: scenario `a` has no trigger\n");
 
   const std::string md = diag::render_reference_markdown(golden);
-  BOOST_TEST(md.find("Example (`" + yaml.generic_string() + "`):\n\n```yaml\nchannels:\n  fax: { kind: fax }\n```") !=
-             std::string::npos);
+  BOOST_TEST(md.find("Example (`" + yaml.generic_string() +
+                     "`):\n\n```yaml\nchannels:\n  fax: { kind: fax }\n```") != std::string::npos);
   for (const diag::Info& i : diag::table()) {
-    BOOST_TEST(md.find("\n### " + std::string(i.code) + " " + std::string(i.name) + "\n") != std::string::npos, i.code);
-    BOOST_TEST(md.find("#" + std::string(1, static_cast<char>(std::tolower(i.code[0]))) + std::string(i.code.substr(1)) +
-                       "-" + std::string(i.name) + ")") != std::string::npos);
+    BOOST_TEST(
+        md.find("\n### " + std::string(i.code) + " " + std::string(i.name) + "\n") != std::string::npos,
+        i.code);
+    BOOST_TEST(md.find("#" + std::string(1, static_cast<char>(std::tolower(i.code[0]))) +
+                       std::string(i.code.substr(1)) + "-" + std::string(i.name) + ")") != std::string::npos);
   }
-  const std::string e0303 = "### E0303 not-duration\n\n"
-                            "**Severity:** error  \n"
-                            "**Message:** … needs a duration, but this is `…`  \n"
-                            "**Hint:** write a duration like 24h or 1h30m\n\n"
-                            "Example (`" + source.generic_string() + "`):\n\n"
-                            "```cascade\nscenario a {\n  trigger manual\n  wait \"1h\"\n}\n```\n\n"
-                            "```text\n" + source.generic_string() +
-                            ":3:8: error[E0303]: `wait` needs a duration, but this is `string`\n"
-                            "  3 |   wait \"1h\"\n"
-                            "    |        ^~~~\n"
-                            "hint: write a duration like 24h or 1h30m\n```\n";
+  const std::string e0303 =
+      "### E0303 not-duration\n\n"
+      "**Severity:** error  \n"
+      "**Message:** … needs a duration, but this is `…`  \n"
+      "**Hint:** write a duration like 24h or 1h30m\n\n"
+      "Example (`" +
+      source.generic_string() +
+      "`):\n\n"
+      "```cascade\nscenario a {\n  trigger manual\n  wait \"1h\"\n}\n```\n\n"
+      "```text\n" +
+      source.generic_string() +
+      ":3:8: error[E0303]: `wait` needs a duration, but this is `string`\n"
+      "  3 |   wait \"1h\"\n"
+      "    |        ^~~~\n"
+      "hint: write a duration like 24h or 1h30m\n```\n";
   BOOST_TEST(md.find(e0303) != std::string::npos, md.substr(md.find("### E0303"), 600));
   BOOST_TEST(md.find("Example (`" + other.generic_string() + "`)") != std::string::npos);
   // Codes with no case say so rather than invent output.
@@ -113,7 +119,8 @@ BOOST_AUTO_TEST_CASE(long_sources_are_excerpted_around_the_line) {
   std::string text;
   for (int i = 1; i <= 60; ++i) text += "// line " + std::to_string(i) + "\n";
   write(source, text);
-  write(golden / "E0203.expected", source.generic_string() + ":40:1: error[E0203]: unknown name `x`\n  40 | x\n     | ^\n\n");
+  write(golden / "E0203.expected",
+        source.generic_string() + ":40:1: error[E0203]: unknown name `x`\n  40 | x\n     | ^\n\n");
   const std::string md = diag::render_reference_markdown(golden);
   BOOST_TEST(md.find("Example (`" + source.generic_string() + "`, lines 32–48):") != std::string::npos);
   BOOST_TEST(md.find("// line 31\n") == std::string::npos);

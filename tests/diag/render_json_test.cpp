@@ -42,8 +42,9 @@ BOOST_AUTO_TEST_CASE(shape_and_values) {
   diags.add(diag::make_unplaced(diag::Code::ProjectNotFound, "examples"));
 
   const json::value doc = json::parse(diag::render_json(diags, sources));
-  BOOST_TEST(keys(doc.as_object()) == (std::vector<std::string>{"version", "diagnostics", "errors", "warnings"}),
-             boost::test_tools::per_element());
+  BOOST_TEST(
+      keys(doc.as_object()) == (std::vector<std::string>{"version", "diagnostics", "errors", "warnings"}),
+      boost::test_tools::per_element());
   BOOST_TEST(doc.at("version").as_int64() == 1);
   BOOST_TEST(doc.at("errors").as_int64() == 2);
   BOOST_TEST(doc.at("warnings").as_int64() == 1);
@@ -51,9 +52,10 @@ BOOST_AUTO_TEST_CASE(shape_and_values) {
   const json::array& items = doc.at("diagnostics").as_array();
   BOOST_REQUIRE_EQUAL(items.size(), 3u);
   const json::object& first = items[0].as_object();
-  BOOST_TEST(keys(first) == (std::vector<std::string>{"code", "severity", "name", "message", "hint", "file", "line",
-                                                       "column", "end_line", "end_column", "notes", "data"}),
-             boost::test_tools::per_element());
+  BOOST_TEST(
+      keys(first) == (std::vector<std::string>{"code", "severity", "name", "message", "hint", "file", "line",
+                                               "column", "end_line", "end_column", "notes", "data"}),
+      boost::test_tools::per_element());
   BOOST_TEST(first.at("code") == "E0206");
   BOOST_TEST(first.at("severity") == "error");
   BOOST_TEST(first.at("name") == "duplicate-name");
@@ -65,8 +67,9 @@ BOOST_AUTO_TEST_CASE(shape_and_values) {
   BOOST_TEST(first.at("end_line").as_int64() == 2);
   BOOST_TEST(first.at("end_column").as_int64() == 23);
   const json::object& note = first.at("notes").at(0).as_object();
-  BOOST_TEST(keys(note) == (std::vector<std::string>{"message", "file", "line", "column", "end_line", "end_column"}),
-             boost::test_tools::per_element());
+  BOOST_TEST(
+      keys(note) == (std::vector<std::string>{"message", "file", "line", "column", "end_line", "end_column"}),
+      boost::test_tools::per_element());
   BOOST_TEST(note.at("message") == "first defined here");
   BOOST_TEST(note.at("line").as_int64() == 1);
   BOOST_TEST(note.at("column").as_int64() == 9);
@@ -82,7 +85,8 @@ BOOST_AUTO_TEST_CASE(shape_and_values) {
 
   const json::object& third = items[2].as_object();
   BOOST_TEST(third.at("code") == "E0100");
-  for (const char* key : {"file", "line", "column", "end_line", "end_column"}) BOOST_TEST(third.at(key).is_null());
+  for (const char* key : {"file", "line", "column", "end_line", "end_column"})
+    BOOST_TEST(third.at(key).is_null());
 }
 
 BOOST_AUTO_TEST_CASE(invalid_utf8_becomes_valid_json) {
@@ -98,7 +102,8 @@ BOOST_AUTO_TEST_CASE(invalid_utf8_becomes_valid_json) {
   const json::value doc = json::parse(out, ec);
   BOOST_REQUIRE(!ec);
   BOOST_TEST(doc.at("diagnostics").at(0).at("file") == "bad\uFFFD.cascade");
-  BOOST_TEST(doc.at("diagnostics").at(0).at("message") == "the file is not valid UTF-8 (bad byte 0xC3)\uFFFD");
+  BOOST_TEST(doc.at("diagnostics").at(0).at("message") ==
+             "the file is not valid UTF-8 (bad byte 0xC3)\uFFFD");
   BOOST_TEST(doc.at("diagnostics").at(0).at("data").at("quoted") == "\uFFFD\uFFFD");
 }
 

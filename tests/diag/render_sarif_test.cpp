@@ -7,7 +7,6 @@
 // 3. exact values for URIs, regions, levels, notifications and properties.
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
-
 #include <fstream>
 #include <regex>
 #include <set>
@@ -56,7 +55,8 @@ struct Checker {
     const json::object* m = object(v, where);
     if (m == nullptr) return;
     if (!m->contains("text") && !m->contains("id")) fail(where, "has neither text nor id");
-    if (m->contains("text") && string(m->if_contains("text"), where + ".text").empty()) fail(where, "empty text");
+    if (m->contains("text") && string(m->if_contains("text"), where + ".text").empty())
+      fail(where, "empty text");
   }
   void level(const json::value* v, const std::string& where) {
     if (v == nullptr) return;  // optional; "warning" by default
@@ -99,7 +99,8 @@ struct Checker {
       const json::object* tool = object(run->if_contains("tool"), at + ".tool");
       const json::object* driver = tool ? object(tool->if_contains("driver"), at + ".tool.driver") : nullptr;
       if (driver == nullptr) continue;
-      if (string(driver->if_contains("name"), at + ".tool.driver.name").empty()) fail(at, "empty driver name");
+      if (string(driver->if_contains("name"), at + ".tool.driver.name").empty())
+        fail(at, "empty driver name");
       std::vector<std::string> rule_ids;
       if (const json::array* rules = array(driver->if_contains("rules"), at + ".tool.driver.rules")) {
         for (std::size_t i = 0; i < rules->size(); ++i) {
@@ -111,7 +112,8 @@ struct Checker {
           message(rule->if_contains("shortDescription"), rat + ".shortDescription");
           message(rule->if_contains("fullDescription"), rat + ".fullDescription");
           message(rule->if_contains("help"), rat + ".help");
-          if (const json::object* config = object(rule->if_contains("defaultConfiguration"), rat + ".defaultConfiguration"))
+          if (const json::object* config =
+                  object(rule->if_contains("defaultConfiguration"), rat + ".defaultConfiguration"))
             level(config->if_contains("level"), rat + ".defaultConfiguration.level");
         }
       }
@@ -122,7 +124,8 @@ struct Checker {
       if (const json::value* bases = run->if_contains("originalUriBaseIds")) {
         if (const json::object* b = object(bases, at + ".originalUriBaseIds")) {
           for (const auto& kv : *b) {
-            const json::object* loc = object(&kv.value(), at + ".originalUriBaseIds." + std::string(kv.key()));
+            const json::object* loc =
+                object(&kv.value(), at + ".originalUriBaseIds." + std::string(kv.key()));
             if (loc && loc->contains("uri")) {
               const std::string uri = string(loc->if_contains("uri"), "base uri");
               if (uri.empty() || uri.back() != '/') fail(at, "a base URI must end with /");
@@ -159,7 +162,8 @@ struct Checker {
         const std::string rule_id = string(result->if_contains("ruleId"), res + ".ruleId");
         if (const json::value* index = result->if_contains("ruleIndex")) {
           const auto n = integer(index, res + ".ruleIndex", 0);
-          if (n >= static_cast<std::int64_t>(rule_ids.size()) || rule_ids[static_cast<std::size_t>(n)] != rule_id)
+          if (n >= static_cast<std::int64_t>(rule_ids.size()) ||
+              rule_ids[static_cast<std::size_t>(n)] != rule_id)
             fail(res, "ruleIndex does not point at rule " + rule_id);
         }
         const json::array* locations = array(result->if_contains("locations"), res + ".locations");
@@ -225,10 +229,12 @@ class SchemaValidator {
 
   void check(const json::value& schema_value, const json::value& v, const std::string& at) {
     const json::object& s = schema_value.as_object();
-    if (const json::value* ref = s.if_contains("$ref")) return check(resolve(std::string(ref->as_string())), v, at);
+    if (const json::value* ref = s.if_contains("$ref"))
+      return check(resolve(std::string(ref->as_string())), v, at);
     if (const json::value* type = s.if_contains("type")) {
       bool ok = false;
-      if (type->is_string()) ok = has_type(v, type->as_string());
+      if (type->is_string())
+        ok = has_type(v, type->as_string());
       else
         for (const auto& t : type->as_array()) ok = ok || has_type(v, t.as_string());
       if (!ok) return errors_.push_back(at + ": wrong type, expected " + json::serialize(*type));
@@ -243,7 +249,8 @@ class SchemaValidator {
       const json::object* props = s.contains("properties") ? &s.at("properties").as_object() : nullptr;
       if (const json::value* req = s.if_contains("required"))
         for (const auto& k : req->as_array())
-          if (!o.contains(k.as_string())) errors_.push_back(at + ": missing required " + std::string(k.as_string()));
+          if (!o.contains(k.as_string()))
+            errors_.push_back(at + ": missing required " + std::string(k.as_string()));
       for (const auto& kv : o) {
         const std::string child = at + "." + std::string(kv.key());
         if (props != nullptr && props->contains(kv.key())) {
@@ -320,12 +327,14 @@ struct Fixture {
   diag::SarifOptions options{"0.1.0", "/repo", false};
 
   Fixture() {
-    const auto a = sources.add("/repo/examples/корзина b.cascade", "scenario a {\n  wait \"1h\"\n  send sms \"Привет\"\n}\n");
+    const auto a = sources.add("/repo/examples/корзина b.cascade",
+                               "scenario a {\n  wait \"1h\"\n  send sms \"Привет\"\n}\n");
     const auto out = sources.add("/elsewhere/lib.cascade", "segment vip = true\n");
     auto d = diag::make(diag::Code::NotDuration, span_of(sources, a, "\"1h\""), "`wait`", "string");
     d.notes.push_back({span_of(sources, out, "vip"), "declared here"});
     diags.add(std::move(d));
-    auto sms = diag::make(diag::Code::SmsSegments, span_of(sources, a, "\"Привет\""), "", 1, "UCS-2", 6, "fine");
+    auto sms =
+        diag::make(diag::Code::SmsSegments, span_of(sources, a, "\"Привет\""), "", 1, "UCS-2", 6, "fine");
     sms.data["encoding"] = "UCS-2";
     sms.data["characters"] = 6;
     sms.data["segments"] = 1;
@@ -435,7 +444,8 @@ BOOST_AUTO_TEST_CASE(results_locations_and_properties) {
   BOOST_TEST(first.at("message").at("text") ==
              "`wait` needs a duration, but this is `string`\nhint: write a duration like 24h or 1h30m");
   const json::object& phys = first.at("locations").at(0).at("physicalLocation").as_object();
-  BOOST_TEST(phys.at("artifactLocation").at("uri") == "examples/%D0%BA%D0%BE%D1%80%D0%B7%D0%B8%D0%BD%D0%B0%20b.cascade");
+  BOOST_TEST(phys.at("artifactLocation").at("uri") ==
+             "examples/%D0%BA%D0%BE%D1%80%D0%B7%D0%B8%D0%BD%D0%B0%20b.cascade");
   BOOST_TEST(phys.at("artifactLocation").at("uriBaseId") == "%SRCROOT%");
   const json::object& region = phys.at("region").as_object();
   BOOST_TEST(region.at("startLine").as_int64() == 2);
@@ -445,7 +455,8 @@ BOOST_AUTO_TEST_CASE(results_locations_and_properties) {
   BOOST_TEST(region.at("snippet").at("text") == "\"1h\"");
   const json::object& related = first.at("relatedLocations").at(0).as_object();
   BOOST_TEST(related.at("message").at("text") == "declared here");
-  BOOST_TEST(related.at("physicalLocation").at("artifactLocation").at("uri") == "file:///elsewhere/lib.cascade");
+  BOOST_TEST(related.at("physicalLocation").at("artifactLocation").at("uri") ==
+             "file:///elsewhere/lib.cascade");
   BOOST_TEST(!related.at("physicalLocation").at("artifactLocation").as_object().contains("uriBaseId"));
 
   const json::object& sms = results[1].as_object();
@@ -464,7 +475,8 @@ BOOST_AUTO_TEST_CASE(results_locations_and_properties) {
 
   BOOST_TEST(run.at("originalUriBaseIds").at("%SRCROOT%").as_object().contains("description"));
   f.options.absolute_root = true;
-  BOOST_TEST(f.render().at("runs").at(0).at("originalUriBaseIds").at("%SRCROOT%").at("uri") == "file:///repo/");
+  BOOST_TEST(f.render().at("runs").at(0).at("originalUriBaseIds").at("%SRCROOT%").at("uri") ==
+             "file:///repo/");
 }
 
 BOOST_AUTO_TEST_CASE(werror_levels_and_clean_runs) {

@@ -176,9 +176,10 @@ BOOST_AUTO_TEST_CASE(notes_with_their_own_place_share_the_gutter) {
   const auto id = sources.add("n.cascade", text);
   const auto other = sources.add("lib.cascade", "segment vip = true\n");
   diag::Diagnostics diags;
-  auto d = diag::make(diag::Code::DuplicateName, {id, static_cast<std::uint32_t>(text.rfind("vip")),
-                                                  static_cast<std::uint32_t>(text.rfind("vip") + 3)},
-                      "vip");
+  auto d = diag::make(
+      diag::Code::DuplicateName,
+      {id, static_cast<std::uint32_t>(text.rfind("vip")), static_cast<std::uint32_t>(text.rfind("vip") + 3)},
+      "vip");
   d.notes.push_back({{id, 8, 11}, "first defined here"});
   d.notes.push_back({span_of(sources, other, "vip"), "and here"});
   diags.add(std::move(d));

@@ -1,7 +1,8 @@
 // The mapping from the parser's SyntaxErrors to diagnostics (shared by check and fmt).
+#include "cascade/compiler/syntax_errors.hpp"
+
 #include <boost/test/unit_test.hpp>
 
-#include "cascade/compiler/syntax_errors.hpp"
 #include "helpers.hpp"
 
 using namespace cascade;
@@ -12,7 +13,8 @@ BOOST_AUTO_TEST_SUITE(syntax_errors)
 
 BOOST_AUTO_TEST_CASE(every_kind_has_its_code_and_words) {
   source::SourceMap sources;
-  const auto id = sources.add("s.cascade", std::string("wait 25:00 1x \"\\q\" 1.2.3% 99999999999999999999 @ \xff"));
+  const auto id =
+      sources.add("s.cascade", std::string("wait 25:00 1x \"\\q\" 1.2.3% 99999999999999999999 @ \xff"));
   struct Row {
     SyntaxErrorKind kind;
     std::string_view text;  // the span
@@ -26,11 +28,15 @@ BOOST_AUTO_TEST_CASE(every_kind_has_its_code_and_words) {
       {SyntaxErrorKind::BadPercent, "1.2.3%", diag::Code::BadPercent, "`1.2.3%` is not a percentage"},
       {SyntaxErrorKind::NumberOutOfRange, "99999999999999999999", diag::Code::NumberOutOfRange,
        "number `99999999999999999999` is out of range"},
-      {SyntaxErrorKind::UnexpectedCharacter, "@", diag::Code::UnexpectedCharacter, "unexpected character `@`"},
-      {SyntaxErrorKind::InvalidUtf8, "\xff", diag::Code::InvalidUtf8, "the file is not valid UTF-8 (bad byte 0xFF)"},
+      {SyntaxErrorKind::UnexpectedCharacter, "@", diag::Code::UnexpectedCharacter,
+       "unexpected character `@`"},
+      {SyntaxErrorKind::InvalidUtf8, "\xff", diag::Code::InvalidUtf8,
+       "the file is not valid UTF-8 (bad byte 0xFF)"},
       {SyntaxErrorKind::NestingTooDeep, "wait", diag::Code::NestingTooDeep, "nesting deeper than 256 levels"},
-      {SyntaxErrorKind::UnterminatedString, "\"", diag::Code::UnterminatedString, "unterminated string literal"},
-      {SyntaxErrorKind::UnterminatedComment, "wait", diag::Code::UnterminatedComment, "unterminated block comment"},
+      {SyntaxErrorKind::UnterminatedString, "\"", diag::Code::UnterminatedString,
+       "unterminated string literal"},
+      {SyntaxErrorKind::UnterminatedComment, "wait", diag::Code::UnterminatedComment,
+       "unterminated block comment"},
   };
   for (const Row& row : rows) {
     const grammar::SyntaxError e{row.kind, span_of(sources, id, row.text), "", ""};
@@ -40,7 +46,8 @@ BOOST_AUTO_TEST_CASE(every_kind_has_its_code_and_words) {
     BOOST_TEST((d.span == e.span));
     BOOST_TEST(d.has_span);
   }
-  const grammar::SyntaxError expected{SyntaxErrorKind::Expected, {id, 0, 4}, "a duration like 24h", "`25:00`"};
+  const grammar::SyntaxError expected{
+      SyntaxErrorKind::Expected, {id, 0, 4}, "a duration like 24h", "`25:00`"};
   const diag::Diagnostic d = diag::from_syntax_error(expected, sources);
   BOOST_TEST((d.code == diag::Code::SyntaxExpected));
   BOOST_TEST(d.message == "expected a duration like 24h, found `25:00`");
@@ -52,7 +59,8 @@ BOOST_AUTO_TEST_CASE(empty_spans_fall_back_to_found_and_bad_spans_do_not_crash) 
   const grammar::SyntaxError empty{SyntaxErrorKind::UnexpectedCharacter, {id, 1, 1}, "", "\x01"};
   BOOST_TEST(diag::from_syntax_error(empty, sources).message == "unexpected character `\uFFFD`");
   const grammar::SyntaxError outside{SyntaxErrorKind::InvalidUtf8, {9, 100, 200}, "", ""};
-  BOOST_TEST(diag::from_syntax_error(outside, sources).message == "the file is not valid UTF-8 (bad byte 0x?)");
+  BOOST_TEST(diag::from_syntax_error(outside, sources).message ==
+             "the file is not valid UTF-8 (bad byte 0x?)");
   diag::Diagnostics all;
   diag::add_syntax_errors({empty, outside}, sources, all);
   BOOST_TEST(all.items().size() == 2u);

@@ -19,9 +19,8 @@
 // CASCADE_REGEN_GOLDEN=1 rewrites every .expected (and existing .json.expected) from the
 // current output instead of comparing: scripts/regen-golden.sh. Read the diff afterwards.
 #define BOOST_TEST_MODULE golden
-#include <boost/test/unit_test.hpp>
-
 #include <algorithm>
+#include <boost/test/unit_test.hpp>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -135,11 +134,13 @@ std::vector<Case> discover(const fs::path& root) {
     const fs::path rel = kCheckDir / entry.path().filename();
     fs::path source;
     if (entry.is_regular_file() && rel.extension() == ".cascade") source = rel;
-    if (entry.is_directory() && fs::is_regular_file(root / rel / "main.cascade")) source = rel / "main.cascade";
+    if (entry.is_directory() && fs::is_regular_file(root / rel / "main.cascade"))
+      source = rel / "main.cascade";
     if (source.empty()) continue;
     fs::path stem = source;
     stem.replace_extension();
-    cases.push_back({source, fs::path(stem.string() + ".expected"), fs::path(stem.string() + ".json.expected")});
+    cases.push_back(
+        {source, fs::path(stem.string() + ".expected"), fs::path(stem.string() + ".json.expected")});
   }
   std::sort(cases.begin(), cases.end(), [](const Case& a, const Case& b) { return a.source < b.source; });
   return cases;
@@ -161,20 +162,22 @@ void expect_sane_exit(const cascade::test::ProcessResult& r) {
   BOOST_TEST((r.exit_code >= 0 && r.exit_code <= 2), "exit code " << r.exit_code);
 }
 
-void compare(const fs::path& root, const fs::path& expected_path, const std::string& actual, const char* what) {
+void compare(const fs::path& root, const fs::path& expected_path, const std::string& actual,
+             const char* what) {
   if (regenerating()) {
     write(root / expected_path, actual);
     return;
   }
   const std::optional<std::string> expected = read(root / expected_path);
   if (!expected) {
-    BOOST_ERROR(expected_path.generic_string() << " is missing; create it with scripts/regen-golden.sh. Actual "
-                                               << what << ":\n"
-                                               << actual);
+    BOOST_ERROR(expected_path.generic_string()
+                << " is missing; create it with scripts/regen-golden.sh. Actual " << what << ":\n"
+                << actual);
     return;
   }
   if (*expected != actual)
-    BOOST_ERROR(what << " differs from " << expected_path.generic_string() << "\n" << diff(*expected, actual));
+    BOOST_ERROR(what << " differs from " << expected_path.generic_string() << "\n"
+                     << diff(*expected, actual));
 }
 
 void run_case(const fs::path& root, const Case& c) {
@@ -200,16 +203,19 @@ void coverage(const fs::path& root) {
     const std::optional<std::string> text = read(root / c.expected);
     if (!text) continue;
     for (const cascade::diag::Info& i : cascade::diag::table())
-      if (text->find("[" + std::string(i.code) + "]") != std::string::npos) covered.insert(std::string(i.code));
+      if (text->find("[" + std::string(i.code) + "]") != std::string::npos)
+        covered.insert(std::string(i.code));
   }
   std::string missing;
   for (const cascade::diag::Info& i : cascade::diag::table()) {
     const std::string code(i.code);
-    if (!covered.count(code) && !kNotGolden.count(code)) missing += " " + code + " (" + std::string(i.name) + ")";
+    if (!covered.count(code) && !kNotGolden.count(code))
+      missing += " " + code + " (" + std::string(i.name) + ")";
   }
   BOOST_TEST(missing.empty(), "codes without a golden case in tests/golden/check:" << missing);
   // An exemption that has since gained a case should be removed from the list.
-  for (const auto& [code, why] : kNotGolden) BOOST_TEST(!covered.count(code), code << " is covered; drop it from kNotGolden");
+  for (const auto& [code, why] : kNotGolden)
+    BOOST_TEST(!covered.count(code), code << " is covered; drop it from kNotGolden");
 }
 
 std::string test_name(const fs::path& source) {
@@ -228,7 +234,8 @@ struct Registrar {
     const fs::path root = CASCADE_SOURCE_DIR;
     ut::test_suite* suite = BOOST_TEST_SUITE("check");
     for (const Case& c : discover(root))
-      suite->add(ut::make_test_case([root, c] { run_case(root, c); }, test_name(c.source), __FILE__, __LINE__));
+      suite->add(
+          ut::make_test_case([root, c] { run_case(root, c); }, test_name(c.source), __FILE__, __LINE__));
     ut::framework::master_test_suite().add(suite);
     ut::framework::master_test_suite().add(
         ut::make_test_case([root] { coverage(root); }, "every_code_has_a_golden_case", __FILE__, __LINE__));

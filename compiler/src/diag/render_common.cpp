@@ -1,8 +1,7 @@
 #include "render_common.hpp"
 
-#include <boost/json/serialize.hpp>
-
 #include <algorithm>
+#include <boost/json/serialize.hpp>
 
 namespace cascade::diag::detail {
 
@@ -120,9 +119,13 @@ void pretty(const boost::json::value& v, std::string& out, int indent) {
 
 }  // namespace
 
-std::string valid_utf8(std::string_view text) { return clean(text, false); }
+std::string valid_utf8(std::string_view text) {
+  return clean(text, false);
+}
 
-std::string printable(std::string_view text) { return clean(text, true); }
+std::string printable(std::string_view text) {
+  return clean(text, true);
+}
 
 std::optional<Location> locate(const source::SourceMap& sources, const source::SourceSpan& span) {
   if (span.file >= sources.size()) return std::nullopt;

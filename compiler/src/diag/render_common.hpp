@@ -6,7 +6,6 @@
 #pragma once
 
 #include <boost/json/value.hpp>
-
 #include <cstdint>
 #include <optional>
 #include <string>

@@ -83,7 +83,9 @@ std::string fenced(std::string_view language, std::string_view body) {
   return out + fence + "\n";
 }
 
-std::string anchor(const Info& i) { return lower(i.code) + "-" + std::string(i.name); }
+std::string anchor(const Info& i) {
+  return lower(i.code) + "-" + std::string(i.name);
+}
 
 // A golden case, laid out as tests/golden/check/README.md says: X.cascade directly in the
 // folder, or X/main.cascade (whose folder may hold its own cascade.yaml and imports).
@@ -110,8 +112,9 @@ std::vector<Case> golden_cases(const fs::path& dir) {
     c.expected.replace_extension(".expected");
     if (fs::is_regular_file(c.expected, ignored)) cases.push_back(std::move(c));
   }
-  std::sort(cases.begin(), cases.end(),
-            [](const Case& a, const Case& b) { return a.source.generic_string() < b.source.generic_string(); });
+  std::sort(cases.begin(), cases.end(), [](const Case& a, const Case& b) {
+    return a.source.generic_string() < b.source.generic_string();
+  });
   return cases;
 }
 
@@ -121,7 +124,8 @@ std::optional<Case> case_for(const Info& i, const std::vector<Case>& cases) {
   const std::string code = lower(i.code);
   for (const Case& c : cases) {
     const std::string name = lower(c.name);
-    if (name.rfind(code, 0) == 0 && (name.size() == code.size() || !std::isdigit(static_cast<unsigned char>(name[code.size()]))))
+    if (name.rfind(code, 0) == 0 &&
+        (name.size() == code.size() || !std::isdigit(static_cast<unsigned char>(name[code.size()]))))
       return c;
   }
   const std::string tag = fmt::format("[{}]", i.code);
@@ -145,7 +149,8 @@ std::optional<Example> example_for(const Info& i, const Case& c) {
   if (!expected) return std::nullopt;
   const std::vector<std::string> lines = lines_of(*expected);
   const std::string tag = fmt::format("[{}]:", i.code);
-  auto first = std::find_if(lines.begin(), lines.end(), [&](const std::string& l) { return l.find(tag) != std::string::npos; });
+  auto first = std::find_if(lines.begin(), lines.end(),
+                            [&](const std::string& l) { return l.find(tag) != std::string::npos; });
   if (first == lines.end()) return std::nullopt;
   auto last = std::find_if(first, lines.end(), [](const std::string& l) { return l.empty(); });
 
@@ -185,8 +190,8 @@ struct Group {
 };
 
 constexpr Group kGroups[] = {
-    {"E00", "Syntax"},       {"E01", "The project file"},   {"E02", "Names and imports"},
-    {"E03", "Types"},        {"E04", "Scenario structure"}, {"E05", "Channels and outcomes"},
+    {"E00", "Syntax"},         {"E01", "The project file"},   {"E02", "Names and imports"},
+    {"E03", "Types"},          {"E04", "Scenario structure"}, {"E05", "Channels and outcomes"},
     {"E09", "Limits and I/O"}, {"W", "Warnings (lints)"},
 };
 
@@ -263,7 +268,9 @@ The messages below show the parts that depend on the code as `…`.
 
 }  // namespace
 
-std::string render_reference_markdown() { return render_reference_markdown("tests/golden/check"); }
+std::string render_reference_markdown() {
+  return render_reference_markdown("tests/golden/check");
+}
 
 std::string render_reference_markdown(const fs::path& golden_dir) {
   const std::vector<Case> cases = golden_cases(golden_dir);

@@ -9,9 +9,9 @@
 // - diagnostics with no place in a file (no project file, an unreadable path) cannot be
 //   results, so they are the invocation's toolExecutionNotifications, and they make
 //   executionSuccessful false when they are errors.
-#include <boost/json.hpp>
 #include <fmt/format.h>
 
+#include <boost/json.hpp>
 #include <cctype>
 #include <system_error>
 
@@ -42,9 +42,12 @@ std::string percent_encode(std::string_view path) {
 
 std::string level_of(Severity s) {
   switch (s) {
-    case Severity::Error: return "error";
-    case Severity::Warning: return "warning";
-    case Severity::Note: return "note";
+    case Severity::Error:
+      return "error";
+    case Severity::Warning:
+      return "warning";
+    case Severity::Note:
+      return "note";
   }
   return "error";
 }
@@ -54,14 +57,22 @@ std::string_view category_of(std::string_view code) {
   if (code.size() < 3) return "cascade";
   if (code[0] == 'W') return "lint";
   switch (code[2]) {
-    case '0': return "syntax";
-    case '1': return "project";
-    case '2': return "names";
-    case '3': return "types";
-    case '4': return "scenario";
-    case '5': return "channels";
-    case '9': return "limits";
-    default: return "cascade";
+    case '0':
+      return "syntax";
+    case '1':
+      return "project";
+    case '2':
+      return "names";
+    case '3':
+      return "types";
+    case '4':
+      return "scenario";
+    case '5':
+      return "channels";
+    case '9':
+      return "limits";
+    default:
+      return "cascade";
   }
 }
 
@@ -117,7 +128,8 @@ json::object physical(const detail::Location& loc, const fs::path& root) {
   region["endLine"] = loc.stop.line;
   region["endColumn"] = loc.stop.column;
   if (loc.stop.line == loc.start.line && loc.end > loc.begin) {
-    const std::string_view snippet = std::string_view(loc.file->text()).substr(loc.begin, loc.end - loc.begin);
+    const std::string_view snippet =
+        std::string_view(loc.file->text()).substr(loc.begin, loc.end - loc.begin);
     region["snippet"] = text(std::string(snippet));
   }
   json::object phys;
@@ -154,11 +166,13 @@ std::string sarif_uri(const std::string& path, const fs::path& root, bool& relat
   return "file://" + percent_encode(abs.generic_string());
 }
 
-std::string render_sarif(const Diagnostics& diags, const source::SourceMap& sources, std::string_view tool_version) {
+std::string render_sarif(const Diagnostics& diags, const source::SourceMap& sources,
+                         std::string_view tool_version) {
   return render_sarif(diags, sources, SarifOptions{std::string(tool_version), {}, true});
 }
 
-std::string render_sarif(const Diagnostics& diags, const source::SourceMap& sources, const SarifOptions& options) {
+std::string render_sarif(const Diagnostics& diags, const source::SourceMap& sources,
+                         const SarifOptions& options) {
   fs::path root = options.source_root;
   std::error_code ec;
   if (root.empty()) root = fs::current_path(ec);

@@ -16,7 +16,8 @@ std::string quoted(const grammar::SyntaxError& e, const source::SourceMap& sourc
   if (e.span.file < sources.size() && e.span.end > e.span.begin) {
     const std::string& text = sources.file(e.span.file).text();
     if (e.span.begin < text.size()) {
-      std::string_view s = std::string_view(text).substr(e.span.begin, std::min<std::size_t>(e.span.end - e.span.begin, kMax));
+      std::string_view s =
+          std::string_view(text).substr(e.span.begin, std::min<std::size_t>(e.span.end - e.span.begin, kMax));
       s = s.substr(0, s.find('\n'));
       if (!s.empty()) return detail::printable(s);
     }
@@ -27,7 +28,8 @@ std::string quoted(const grammar::SyntaxError& e, const source::SourceMap& sourc
 std::string bad_byte(const grammar::SyntaxError& e, const source::SourceMap& sources) {
   if (e.span.file < sources.size()) {
     const std::string& text = sources.file(e.span.file).text();
-    if (e.span.begin < text.size()) return fmt::format("{:02X}", static_cast<unsigned char>(text[e.span.begin]));
+    if (e.span.begin < text.size())
+      return fmt::format("{:02X}", static_cast<unsigned char>(text[e.span.begin]));
   }
   return "?";
 }
@@ -39,16 +41,26 @@ Diagnostic from_syntax_error(const grammar::SyntaxError& e, const source::Source
   switch (e.kind) {
     case SyntaxErrorKind::Expected:
       return make(Code::SyntaxExpected, e.span, detail::printable(e.expected), detail::printable(e.found));
-    case SyntaxErrorKind::UnterminatedString: return make(Code::UnterminatedString, e.span);
-    case SyntaxErrorKind::UnterminatedComment: return make(Code::UnterminatedComment, e.span);
-    case SyntaxErrorKind::BadEscape: return make(Code::BadEscape, e.span, quoted(e, sources));
-    case SyntaxErrorKind::InvalidUtf8: return make(Code::InvalidUtf8, e.span, bad_byte(e, sources));
-    case SyntaxErrorKind::NestingTooDeep: return make(Code::NestingTooDeep, e.span, grammar::kMaxNesting);
-    case SyntaxErrorKind::NumberOutOfRange: return make(Code::NumberOutOfRange, e.span, quoted(e, sources));
-    case SyntaxErrorKind::BadClock: return make(Code::BadClock, e.span, quoted(e, sources));
-    case SyntaxErrorKind::BadDuration: return make(Code::BadDuration, e.span, quoted(e, sources));
-    case SyntaxErrorKind::BadPercent: return make(Code::BadPercent, e.span, quoted(e, sources));
-    case SyntaxErrorKind::UnexpectedCharacter: return make(Code::UnexpectedCharacter, e.span, quoted(e, sources));
+    case SyntaxErrorKind::UnterminatedString:
+      return make(Code::UnterminatedString, e.span);
+    case SyntaxErrorKind::UnterminatedComment:
+      return make(Code::UnterminatedComment, e.span);
+    case SyntaxErrorKind::BadEscape:
+      return make(Code::BadEscape, e.span, quoted(e, sources));
+    case SyntaxErrorKind::InvalidUtf8:
+      return make(Code::InvalidUtf8, e.span, bad_byte(e, sources));
+    case SyntaxErrorKind::NestingTooDeep:
+      return make(Code::NestingTooDeep, e.span, grammar::kMaxNesting);
+    case SyntaxErrorKind::NumberOutOfRange:
+      return make(Code::NumberOutOfRange, e.span, quoted(e, sources));
+    case SyntaxErrorKind::BadClock:
+      return make(Code::BadClock, e.span, quoted(e, sources));
+    case SyntaxErrorKind::BadDuration:
+      return make(Code::BadDuration, e.span, quoted(e, sources));
+    case SyntaxErrorKind::BadPercent:
+      return make(Code::BadPercent, e.span, quoted(e, sources));
+    case SyntaxErrorKind::UnexpectedCharacter:
+      return make(Code::UnexpectedCharacter, e.span, quoted(e, sources));
   }
   return make(Code::SyntaxExpected, e.span, detail::printable(e.expected), detail::printable(e.found));
 }

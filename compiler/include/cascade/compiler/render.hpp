@@ -39,7 +39,8 @@ struct TextOptions {
 
 std::string render_text(const Diagnostics& diags, const source::SourceMap& sources, TextOptions options = {});
 std::string render_json(const Diagnostics& diags, const source::SourceMap& sources);
-std::string render_sarif(const Diagnostics& diags, const source::SourceMap& sources, std::string_view tool_version);
+std::string render_sarif(const Diagnostics& diags, const source::SourceMap& sources,
+                         std::string_view tool_version);
 
 // `2 errors, 1 warning generated.`; empty when there are neither.
 std::string summary_line(const Diagnostics& diags);
@@ -57,7 +58,8 @@ struct SarifOptions {
   // output independent of where it was produced (tests); it then carries a description only.
   bool absolute_root = true;
 };
-std::string render_sarif(const Diagnostics& diags, const source::SourceMap& sources, const SarifOptions& options);
+std::string render_sarif(const Diagnostics& diags, const source::SourceMap& sources,
+                         const SarifOptions& options);
 
 // The URI of a file for SARIF: relative and percent-encoded when it is below root, else
 // an absolute file:// URI. `relative` says which.
