@@ -413,6 +413,83 @@ const char* resume_point(Resume what, const char* from, const char* not_before, 
   return end;
 }
 
+const char* after_headless_block(const char* base, const char* start, const char* error_at, const char* end) {
+  if (!one_of(word_at(start, end), {"if", "cascade", "split"})) return nullptr;
+  auto line_begin = [&](const char* p) {
+    while (p > base && p[-1] != '\n') --p;
+    return p;
+  };
+  const char* const stmt_line = line_begin(start);
+  // Only when the statement is the first thing on its line.
+  for (const char* q = stmt_line; q < start; ++q)
+    if (!is_blank(*q)) return nullptr;
+  const auto column = start - stmt_line;
+
+  const char* p = start;
+  int depth = 0;
+  bool line_start = false;
+  bool past_error_line = false;
+  while (p < end) {
+    const char c = *p;
+    if (c == '\n') {
+      if (p >= error_at && !past_error_line) {
+        if (depth != 0) return nullptr;  // the error is inside braces opened on its line
+        past_error_line = true;
+      }
+      line_start = true;
+      ++p;
+      continue;
+    }
+    if (is_blank(c)) {
+      ++p;
+      continue;
+    }
+    if (c == '/' && p + 1 < end && p[1] == '/') {
+      while (p < end && *p != '\n') ++p;
+      continue;
+    }
+    if (c == '/' && p + 1 < end && p[1] == '*') {
+      p += 2;
+      while (p < end && !(*p == '*' && p + 1 < end && p[1] == '/')) ++p;
+      p = p < end ? p + 2 : end;
+      continue;
+    }
+    const bool first_on_line = line_start;
+    line_start = false;
+    if (!past_error_line) {
+      // Up to the end of the error's line: a `{` after the error means the block was
+      // opened after all (the usual recovery skips it).
+      if (c == '{') {
+        if (p >= error_at) return nullptr;
+        ++depth;
+      } else if (c == '}' && depth > 0) {
+        --depth;
+      }
+      if (p >= error_at && depth != 0) return nullptr;
+    } else {
+      if (first_on_line && depth == 0) {
+        const auto col = p - line_begin(p);
+        if (col < column) return nullptr;
+        if (col == column) return c == '}' ? p + 1 : nullptr;
+      }
+      if (c == '{') {
+        ++depth;
+      } else if (c == '}') {
+        if (depth == 0) return nullptr;
+        --depth;
+      }
+    }
+    if (c == '"') {
+      ++p;
+      while (p < end && *p != '"' && *p != '\n') p += (*p == '\\' && p + 1 < end && p[1] != '\n') ? 2 : 1;
+      if (p < end && *p == '"') ++p;
+      continue;
+    }
+    p += is_ident_start(c) ? word_at(p, end).size() : 1;
+  }
+  return nullptr;
+}
+
 std::string canonical_duration(std::string_view token) {
   // Units in output order.
   static constexpr std::string_view kUnits = "wdhms";

@@ -85,6 +85,17 @@ PreScan prescan(std::string_view text, source::FileId file);
 enum class Resume : std::uint8_t { Setting, Statement, Step, Branch, Declaration };
 const char* resume_point(Resume what, const char* from, const char* not_before, const char* end);
 
+// A compound statement (`if`, `cascade`, `split`) whose `{` is missing, as in
+//     if x            <- error: expected '{'
+//       send sms "a"
+//     }
+// still has its `}`, at the statement's own indentation. When the error is on a line
+// with no `{` and, further down, the first line indented no deeper than the statement
+// is a `}` in the statement's column, returns the position just after that `}` (the
+// whole would-be block is skipped, so its `}` does not close the enclosing block);
+// otherwise returns nullptr. `start` is the statement's first token.
+const char* after_headless_block(const char* base, const char* start, const char* error_at, const char* end);
+
 // The canonical spelling of a well-formed duration token: units merged and ordered
 // w d h m s, zero components dropped ("0s" when all are zero).
 std::string canonical_duration(std::string_view token);

@@ -561,7 +561,12 @@ struct recover_directive : x3::unary_parser<Subject, recover_directive<Subject>>
     } catch (parse_abort const& abort) {
       error_at = abort.where;
     }
-    const char* resume = lex::resume_point(what, start, error_at, last);
+    const char* resume = nullptr;
+    if (what == lex::Resume::Statement) {
+      if (const char* after = lex::after_headless_block(state.base(), start, error_at, last))
+        resume = lex::resume_point(what, after, after, last);
+    }
+    if (resume == nullptr) resume = lex::resume_point(what, start, error_at, last);
     mark_failed(attr, state.off(start), state.off(resume));
     first = resume;
     return true;

@@ -234,8 +234,8 @@ auto const send_stmt_def = kw("send") > same_line[named(name, "a channel name")]
 auto const wait_until_stmt_def =
     kw("wait") >> kw("until") >> x3::attr(true) > same_line[named(expr, "a time, like trigger.at - 1h")];
 auto const wait_stmt_def = kw("wait") >> x3::attr(false) > a_duration;
-auto const if_clause_def = kw("if") > same_line[named(if_cond, "a condition")] > block;
-auto const if_stmt_def = (if_clause % kw("else")) >> -(kw("else") > block);
+auto const if_clause_def = kw("if") > same_line[named(if_cond, "a condition")] > same_line[block];
+auto const if_stmt_def = (if_clause % kw("else")) >> -(kw("else") > same_line[block]);
 auto const cascade_step_def =
     name > same_line[content] > -(kw("within") > a_duration);
 auto const cascade_stmt_def = kw("cascade") > named(kw("until"), "'until'") > same_line[outcome] > open_brace >

@@ -326,6 +326,36 @@ BOOST_AUTO_TEST_CASE(setting_errors_resume_at_the_next_setting) {
   BOOST_TEST(test::dump(p.file()) == "(scenario a (every 0s) (control 10%) {(stop)})\n");
 }
 
+BOOST_AUTO_TEST_CASE(missing_open_brace_is_one_error) {
+  // The would-be block's `}` (in the statement's column) must not close the scenario.
+  const auto p = parse_text(
+      "scenario a {\n"
+      "  if x\n"
+      "    send sms \"a\"\n"
+      "  }\n"
+      "  stop\n"
+      "}\n"
+      "scenario b { }\n");
+  BOOST_TEST(p.error_lines() == "2:7: expected '{', found a newline\n");
+  BOOST_TEST(test::dump(p.file()) == "(scenario a {(stop)})\n(scenario b {})\n");
+  const auto q = parse_text(
+      "scenario a {\n"
+      "  if x {\n"
+      "    send sms \"a\"\n"
+      "  } else\n"
+      "    stop\n"
+      "  }\n"
+      "  cascade until opened\n"
+      "    sms \"x\"\n"
+      "  }\n"
+      "  send sms \"kept\"\n"
+      "}\n");
+  BOOST_TEST(q.error_lines() ==
+             "4:9: expected '{', found a newline\n"
+             "7:23: expected '{', found a newline\n");
+  BOOST_TEST(test::dump(q.file()) == "(scenario a {(send sms \"kept\")})\n");
+}
+
 BOOST_AUTO_TEST_CASE(garbage_between_declarations) {
   const auto p = parse_text("segment a = 1\nthis is not cascade\n{ nor } this\nsegment b = 2\n");
   BOOST_TEST(p.error_lines() == "2:1: expected 'import', 'segment' or 'scenario', found 'this'\n");
