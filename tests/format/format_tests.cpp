@@ -10,9 +10,8 @@
 // deliberately, then review the diff — run:
 //   CASCADE_UPDATE_GOLDEN=1 build/tests/format/format_tests --run_test=golden
 #define BOOST_TEST_MODULE format
-#include <boost/test/unit_test.hpp>
-
 #include <algorithm>
+#include <boost/test/unit_test.hpp>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -75,7 +74,8 @@ std::string normalized(const std::string& comment) {
   std::string line;
   bool first = true;
   while (std::getline(in, line)) {
-    while (!line.empty() && (line.back() == ' ' || line.back() == '\t' || line.back() == '\r')) line.pop_back();
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\t' || line.back() == '\r'))
+      line.pop_back();
     if (!first) out += '\n';
     out += line;
     first = false;
@@ -121,13 +121,17 @@ void check_properties(const std::string& name, const std::string& input) {
     check_canonical_text(name, once);
 
     Parsed again = parse(once, name);
-    BOOST_REQUIRE_MESSAGE(again.result.errors.empty(),
-                          "formatted " << name << " does not parse:\n" << errors_text(again) << once);
+    BOOST_REQUIRE_MESSAGE(again.result.errors.empty(), "formatted " << name << " does not parse:\n"
+                                                                    << errors_text(again) << once);
     BOOST_TEST(testing::dump(in.result.file) == testing::dump(again.result.file), "the tree changed");
-    BOOST_TEST(comments_of(in.result.file) == comments_of(again.result.file), boost::test_tools::per_element());
+    BOOST_TEST(comments_of(in.result.file) == comments_of(again.result.file),
+               boost::test_tools::per_element());
 
     const std::string twice = format::format_file(again.result.file, again.map.file(again.id));
-    BOOST_TEST(once == twice, "not idempotent:\n--- input\n" << input << "\n--- once\n" << once << "--- twice\n" << twice);
+    BOOST_TEST(once == twice, "not idempotent:\n--- input\n"
+                                  << input << "\n--- once\n"
+                                  << once << "--- twice\n"
+                                  << twice);
   }
 }
 
@@ -230,6 +234,32 @@ BOOST_AUTO_TEST_CASE(deep_expression_chain_does_not_recurse) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(nesting_up_to_the_parser_limit) {
+  // Just inside grammar::kMaxNesting: nested blocks, an `else if` chain, parentheses and
+  // calls. The printer recurses on blocks (bounded by the same limit), not on expressions.
+  constexpr int kDepth = grammar::kMaxNesting - 16;
+  std::string blocks = "scenario deep {\n";
+  for (int i = 0; i < kDepth; ++i) blocks += "if x {\n";
+  blocks += "stop\n";
+  for (int i = 0; i < kDepth; ++i) blocks += "}\n";
+  blocks += "}\n";
+  check_properties("nested blocks", blocks);
+
+  std::string chain = "scenario chain {\n  if x {\n    stop\n  }";
+  for (int i = 0; i < kDepth; ++i) chain += " else if x" + std::to_string(i) + " {\n    stop\n  }";
+  chain += " else {\n    stop\n  }\n}\n";
+  check_properties("else if chain", chain);
+  BOOST_TEST(fmt(chain) == chain);
+
+  const std::string parens =
+      "segment s = " + std::string(kDepth, '(') + "1" + std::string(kDepth, ')') + "\n";
+  BOOST_TEST(fmt(parens) == parens);
+  std::string calls = "segment s = ";
+  for (int i = 0; i < kDepth; ++i) calls += "f(";
+  calls += "1" + std::string(kDepth, ')') + "\n";
+  BOOST_TEST(fmt(calls) == calls);
+}
+
 // ---------------------------------------------------------------------------------------
 // Random programs: every construct, tokens joined by random whitespace, blank lines and
 // comments (in every gap between tokens, so also inside expressions and headers). The
@@ -245,9 +275,14 @@ class Gen {
     const int decls = pick(1, 4);
     for (int i = 0; i < decls; ++i) {
       switch (pick(0, 5)) {
-        case 0: line("import"), tok("\"f" + std::to_string(i) + ".cascade\""); break;
-        case 1: line("segment"), tok(name()), tok("="), expr(3); break;
-        default: scenario();
+        case 0:
+          line("import"), tok("\"f" + std::to_string(i) + ".cascade\"");
+          break;
+        case 1:
+          line("segment"), tok(name()), tok("="), expr(3);
+          break;
+        default:
+          scenario();
       }
     }
     std::string out;
@@ -289,21 +324,33 @@ class Gen {
   std::string gap(bool line_break_allowed) {
     if (!line_break_allowed) {
       switch (pick(0, 9)) {
-        case 0: return " /* c" + std::to_string(++comments_) + " */ ";
-        case 1: return "\t";
-        default: return " ";
+        case 0:
+          return " /* c" + std::to_string(++comments_) + " */ ";
+        case 1:
+          return "\t";
+        default:
+          return " ";
       }
     }
     switch (pick(0, 19)) {
-      case 0: return " /* c" + std::to_string(++comments_) + " */ ";
-      case 1: return " // c" + std::to_string(++comments_) + "\n";
-      case 2: return "\n\n// c" + std::to_string(++comments_) + "\n\n\n";
-      case 3: return "\n\n";
-      case 4: return "\n   ";
-      case 5: return "\t";
-      case 6: return " /*c" + std::to_string(++comments_) + "*/";
-      case 7: return " /* c" + std::to_string(++comments_) + "\n   more   \n */ ";
-      default: return pick(0, 2) == 0 ? "\n" : " ";
+      case 0:
+        return " /* c" + std::to_string(++comments_) + " */ ";
+      case 1:
+        return " // c" + std::to_string(++comments_) + "\n";
+      case 2:
+        return "\n\n// c" + std::to_string(++comments_) + "\n\n\n";
+      case 3:
+        return "\n\n";
+      case 4:
+        return "\n   ";
+      case 5:
+        return "\t";
+      case 6:
+        return " /*c" + std::to_string(++comments_) + "*/";
+      case 7:
+        return " /* c" + std::to_string(++comments_) + "\n   more   \n */ ";
+      default:
+        return pick(0, 2) == 0 ? "\n" : " ";
     }
   }
 
@@ -314,7 +361,8 @@ class Gen {
     if (depth <= 0 || chance(30)) return atom();
     switch (pick(0, 6)) {
       case 0: {
-        static const char* ops[] = {"or", "and", "??", "+", "-", "*", "/", "==", "!=", "<", "<=", ">", ">=", "in"};
+        static const char* ops[] = {"or", "and", "??", "+",  "-", "*",  "/",
+                                    "==", "!=",  "<",  "<=", ">", ">=", "in"};
         const int op = pick(0, 13);
         if (op < 7) {
           expr_rec(depth - 1), tok(ops[op]), expr_rec(depth - 1);
@@ -324,8 +372,12 @@ class Gen {
         }
         break;
       }
-      case 1: tok(chance(50) ? "not" : "-"), atom(); break;
-      case 2: tok("("), expr_rec(depth - 1), tok(")"); break;
+      case 1:
+        tok(chance(50) ? "not" : "-"), atom();
+        break;
+      case 2:
+        tok("("), expr_rec(depth - 1), tok(")");
+        break;
       case 3: {
         tok(chance(50) ? "max" : "f");
         tok("(");
@@ -347,10 +399,12 @@ class Gen {
         tok("]");
         break;
       }
-      case 5: tok("("), tok("if"), expr_rec(depth - 1), tok("then"), expr_rec(depth - 1), tok("else"), expr_rec(depth - 1),
-              tok(")");
+      case 5:
+        tok("("), tok("if"), expr_rec(depth - 1), tok("then"), expr_rec(depth - 1), tok("else"),
+            expr_rec(depth - 1), tok(")");
         break;
-      default: atom();
+      default:
+        atom();
     }
   }
   void comparand(int depth) {
@@ -359,17 +413,38 @@ class Gen {
   }
   void atom() {
     switch (pick(0, 11)) {
-      case 0: tok(std::to_string(pick(0, 100000))); break;
-      case 1: tok("1.77"); break;
-      case 2: tok(duration()); break;
-      case 3: tok("09:30"); break;
-      case 4: tok("12.5%"); break;
-      case 5: tok(chance(50) ? "true" : "false"); break;
-      case 6: tok("\"текст \\\" \\\\ \\n \\{ {customer.first_name ?? \\\"друг\\\"} end\""); break;
-      case 7: tok("\"\""); break;
-      case 8: tok("customer"), tok("."), tok("age"); break;
-      case 9: tok("trigger"), tok("."), tok("at"); break;
-      default: tok(name());
+      case 0:
+        tok(std::to_string(pick(0, 100000)));
+        break;
+      case 1:
+        tok("1.77");
+        break;
+      case 2:
+        tok(duration());
+        break;
+      case 3:
+        tok("09:30");
+        break;
+      case 4:
+        tok("12.5%");
+        break;
+      case 5:
+        tok(chance(50) ? "true" : "false");
+        break;
+      case 6:
+        tok("\"текст \\\" \\\\ \\n \\{ {customer.first_name ?? \\\"друг\\\"} end\"");
+        break;
+      case 7:
+        tok("\"\"");
+        break;
+      case 8:
+        tok("customer"), tok("."), tok("age");
+        break;
+      case 9:
+        tok("trigger"), tok("."), tok("at");
+        break;
+      default:
+        tok(name());
     }
   }
   void content() {
@@ -391,12 +466,16 @@ class Gen {
   }
   void outcome(bool allow_message) {
     switch (pick(0, 3)) {
-      case 0: tok("delivered"); break;
+      case 0:
+        tok("delivered");
+        break;
       case 1:
         tok("opened");
         if (allow_message && chance(30)) tok("("), tok("first"), tok(")");
         break;
-      case 2: tok("clicked"); break;
+      case 2:
+        tok("clicked");
+        break;
       default:
         tok("order_placed");
         if (chance(50)) tok("where"), expr(2);
@@ -414,10 +493,18 @@ class Gen {
         line("send"), tok(channel()), content();
         if (chance(20)) tok("as"), tok("first");
         break;
-      case 1: line("wait"), expr(2); break;
-      case 2: line("wait"), tok("until"), expr(2); break;
-      case 3: line("let"), tok(name()), tok("="), expr(3); break;
-      case 4: line("stop"); break;
+      case 1:
+        line("wait"), expr(2);
+        break;
+      case 2:
+        line("wait"), tok("until"), expr(2);
+        break;
+      case 3:
+        line("let"), tok(name()), tok("="), expr(3);
+        break;
+      case 4:
+        line("stop");
+        break;
       case 5:
         line("if"), tok("not"), outcome(true), tok("within"), expr(2), block(depth);
         if (chance(40)) line("else"), block(depth);
@@ -460,21 +547,48 @@ class Gen {
     if (chance(50)) tok("\"Сценарий\"");
     tok("{");
     switch (pick(0, 3)) {
-      case 0: line("trigger"), tok("every"), tok(duration()); if (chance(50)) tok("at"), tok("10:00"); break;
-      case 1: line("trigger"), tok("manual"); break;
-      default: line("trigger"), tok("cart_abandoned"); if (chance(40)) tok("where"), expr(2);
+      case 0:
+        line("trigger"), tok("every"), tok(duration());
+        if (chance(50)) tok("at"), tok("10:00");
+        break;
+      case 1:
+        line("trigger"), tok("manual");
+        break;
+      default:
+        line("trigger"), tok("cart_abandoned");
+        if (chance(40)) tok("where"), expr(2);
     }
     const int settings = pick(0, 4);
     for (int i = 0; i < settings; ++i) {
       switch (pick(0, 7)) {
-        case 0: line("audience"), expr(3); break;
-        case 1: line("goal"), tok("order_placed"); if (chance(50)) tok("where"), expr(2); if (chance(50)) tok("within"), expr(1); break;
-        case 2: line("stop"), tok("on"), tok("unsubscribed"); if (chance(50)) tok("where"), expr(2); break;
-        case 3: line("quiet"), tok("hours"), tok("22:00"), tok(".."), tok("09:00"); if (chance(50)) tok("for"), tok("sms"), tok(","), tok("push"); break;
-        case 4: line("limit"), tok("2"), tok("per"), tok(duration()); if (chance(50)) tok("for"), tok("sms"); break;
-        case 5: line("reentry"), chance(50) ? tok("never") : (tok("after"), tok(duration())); break;
-        case 6: line("control"), tok("10%"); break;
-        default: line("urgent");
+        case 0:
+          line("audience"), expr(3);
+          break;
+        case 1:
+          line("goal"), tok("order_placed");
+          if (chance(50)) tok("where"), expr(2);
+          if (chance(50)) tok("within"), expr(1);
+          break;
+        case 2:
+          line("stop"), tok("on"), tok("unsubscribed");
+          if (chance(50)) tok("where"), expr(2);
+          break;
+        case 3:
+          line("quiet"), tok("hours"), tok("22:00"), tok(".."), tok("09:00");
+          if (chance(50)) tok("for"), tok("sms"), tok(","), tok("push");
+          break;
+        case 4:
+          line("limit"), tok("2"), tok("per"), tok(duration());
+          if (chance(50)) tok("for"), tok("sms");
+          break;
+        case 5:
+          line("reentry"), chance(50) ? tok("never") : (tok("after"), tok(duration()));
+          break;
+        case 6:
+          line("control"), tok("10%");
+          break;
+        default:
+          line("urgent");
       }
     }
     const int stmts = pick(0, 5);
@@ -503,7 +617,8 @@ BOOST_AUTO_TEST_CASE(random_programs) {
     }
     BOOST_TEST_CHECKPOINT("random program, seed " << seed << ":\n" << text);
     if (const char* dir = std::getenv("CASCADE_FMT_DUMP_RANDOM"))  // to look at them
-      std::ofstream(fs::path(dir) / ("random_" + std::to_string(seed) + ".cascade"), std::ios::binary) << text;
+      std::ofstream(fs::path(dir) / ("random_" + std::to_string(seed) + ".cascade"), std::ios::binary)
+          << text;
     check_properties("random program, seed " + std::to_string(seed), text);
   }
 }

@@ -10,6 +10,7 @@ namespace {
 
 using namespace cascade::ast;
 
+// clang-format off
 const char* op_text(BinaryOp op) {
   switch (op) {
     case BinaryOp::Or: return "or";
@@ -29,6 +30,7 @@ const char* op_text(BinaryOp op) {
   }
   return "?";
 }
+// clang-format on
 
 // The escapes of the language are \" \\ \n and \{ (a literal brace, not an
 // interpolation). Everything else, UTF-8 included, is written as is.
@@ -39,11 +41,20 @@ const char* op_text(BinaryOp op) {
 void append_escaped(std::string& out, std::string_view text, bool nested) {
   for (const char c : text) {
     switch (c) {
-      case '"': out += nested ? "\"" : "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '{': out += "\\{"; break;
-      default: out += c;
+      case '"':
+        out += nested ? "\"" : "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '{':
+        out += "\\{";
+        break;
+      default:
+        out += c;
     }
   }
 }
@@ -54,7 +65,8 @@ bool starts_with_minus(const Expr* e) {
   while (e != nullptr) {
     if (const auto* u = std::get_if<Unary>(&e->node)) return u->op == UnaryOp::Neg;
     if (const auto* i = std::get_if<IntLit>(&e->node)) return i->value < 0;
-    if (const auto* d = std::get_if<DecimalLit>(&e->node)) return !d->text.empty() ? d->text[0] == '-' : d->units < 0;
+    if (const auto* d = std::get_if<DecimalLit>(&e->node))
+      return !d->text.empty() ? d->text[0] == '-' : d->units < 0;
     if (const auto* b = std::get_if<Binary>(&e->node)) {
       e = b->lhs.get();
     } else if (const auto* m = std::get_if<Member>(&e->node)) {
@@ -192,7 +204,9 @@ class Writer {
 
 }  // namespace
 
-std::string expr_text(const Expr& expr) { return Writer().run(expr); }
+std::string expr_text(const Expr& expr) {
+  return Writer().run(expr);
+}
 
 std::string quoted(std::string_view raw) {
   std::string out = "\"";

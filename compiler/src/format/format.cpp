@@ -4,7 +4,7 @@
 //
 //   * Two spaces per level of indentation; lines end with "\n" (CRLF input gives LF
 //     output); no trailing whitespace; the file ends with exactly one newline (an empty
-//     file stays empty).
+//     file stays empty); a UTF-8 byte order mark is dropped.
 //   * One declaration, setting, statement, cascade step or split branch per line. A
 //     keyword is followed by a single space: `trigger cart_abandoned`, not aligned
 //     columns (alignment makes one edit re-indent its neighbours in a diff).
@@ -24,7 +24,8 @@
 //     100 columns; then each argument goes on its own line, one level deeper, each with
 //     a comma (the last too: adding an argument then changes one line), and the `}`
 //     closes on its own line.
-//   * Expressions: see expr_text.hpp (no parentheses added or removed).
+//   * Expressions: see expr_text.hpp (no parentheses added or removed). An expression is
+//     never broken across lines; one the author spread over several lines is joined.
 //
 // Comments. Every comment of File::comments is printed exactly once, in source order,
 // text verbatim (trailing whitespace of each line removed):
@@ -78,8 +79,8 @@ std::string comment_text(const Comment& c) {
   while (true) {
     const std::size_t nl = text.find('\n');
     std::string_view line = text.substr(0, nl);
-    while (!line.empty() && (line.back() == ' ' || line.back() == '\t' || line.back() == '\r' || line.back() == '\f' ||
-                             line.back() == '\v'))
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\t' || line.back() == '\r' ||
+                             line.back() == '\f' || line.back() == '\v'))
       line.remove_suffix(1);
     out += line;
     if (nl == std::string_view::npos) break;
@@ -96,9 +97,15 @@ void rtrim(std::string& s) {
 std::string outcome_text(const Outcome& o) {
   std::string out;
   switch (o.kind) {
-    case OutcomeKind::Delivered: out = "delivered"; break;
-    case OutcomeKind::Opened: out = "opened"; break;
-    case OutcomeKind::Clicked: out = "clicked"; break;
+    case OutcomeKind::Delivered:
+      out = "delivered";
+      break;
+    case OutcomeKind::Opened:
+      out = "opened";
+      break;
+    case OutcomeKind::Clicked:
+      out = "clicked";
+      break;
     case OutcomeKind::Event:
       out = o.event.name;
       if (o.where) out += " where " + expr_text(*o.where);
@@ -142,16 +149,21 @@ struct SettingText {
     return out;
   }
   std::string operator()(const QuietHours& s) const {
-    return "quiet hours " + detail::clock_text(s.from) + ".." + detail::clock_text(s.to) + channel_list(s.channels);
+    return "quiet hours " + detail::clock_text(s.from) + ".." + detail::clock_text(s.to) +
+           channel_list(s.channels);
   }
   std::string operator()(const Limit& s) const {
-    return "limit " + std::to_string(s.count) + " per " + detail::duration_text(s.per) + channel_list(s.channels);
+    return "limit " + std::to_string(s.count) + " per " + detail::duration_text(s.per) +
+           channel_list(s.channels);
   }
   std::string operator()(const Reentry& s) const {
     switch (s.kind) {
-      case ReentryKind::Never: return "reentry never";
-      case ReentryKind::Parallel: return "reentry parallel";
-      case ReentryKind::After: return "reentry after " + detail::duration_text(s.after);
+      case ReentryKind::Never:
+        return "reentry never";
+      case ReentryKind::Parallel:
+        return "reentry parallel";
+      case ReentryKind::After:
+        return "reentry after " + detail::duration_text(s.after);
     }
     return "reentry never";
   }
@@ -211,7 +223,9 @@ class Printer {
     return SourceSpan{s.file, pos_, pos_};
   }
 
-  static bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+  static bool is_space(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+  }
 
   // The first offset at or after p (and before hi) that is neither blank nor in a comment.
   std::uint32_t skip_forward(std::uint32_t p, std::uint32_t hi) const {
@@ -449,7 +463,9 @@ class Printer {
     cur_ += content_text(n.content, n.as ? " as " + n.as->name : std::string());
     end_line(s.end);
   }
-  void print_node(SourceSpan s, const Wait& n) { simple(s, "wait " + (n.duration ? expr_text(*n.duration) : "")); }
+  void print_node(SourceSpan s, const Wait& n) {
+    simple(s, "wait " + (n.duration ? expr_text(*n.duration) : ""));
+  }
   void print_node(SourceSpan s, const WaitUntil& n) {
     simple(s, "wait until " + (n.time ? expr_text(*n.time) : ""));
   }
@@ -505,8 +521,9 @@ class Printer {
       last_block_end_ = else_block.span.end;
       return;
     }
-    const Block& nested_then = std::holds_alternative<If>(nested->node) ? std::get<If>(nested->node).then_block
-                                                                        : std::get<IfNot>(nested->node).then_block;
+    const Block& nested_then = std::holds_alternative<If>(nested->node)
+                                   ? std::get<If>(nested->node).then_block
+                                   : std::get<IfNot>(nested->node).then_block;
     block(then_block, nested_then.span.begin);
     cur_ += " else ";
     if (const auto* i = std::get_if<If>(&nested->node)) {
@@ -529,7 +546,8 @@ class Printer {
         begin_node(span, span.end);
         cur_ += step.channel.name;
         cur_.append(pad - width(step.channel.name) + 1, ' ');
-        cur_ += content_text(step.content, step.within ? " within " + expr_text(*step.within) : std::string());
+        cur_ +=
+            content_text(step.content, step.within ? " within " + expr_text(*step.within) : std::string());
         end_line(span.end);
       }
     });
@@ -542,7 +560,8 @@ class Printer {
     braced(n.body_span, n.branches.empty(), n.body_span.end > 0 ? n.body_span.end - 1 : 0, [&] {
       for (std::size_t i = 0; i < n.branches.size(); ++i) {
         const SplitBranch& b = n.branches[i];
-        next_begin_ = begin_after(n.branches, i, span_of_branch, n.body_span.end > 0 ? n.body_span.end - 1 : 0);
+        next_begin_ =
+            begin_after(n.branches, i, span_of_branch, n.body_span.end > 0 ? n.body_span.end - 1 : 0);
         const std::string head = detail::percent_text(b.share) + " " + b.name.name;
         const SourceSpan span = known(b.span);
         if (b.is_control || !b.body) {
@@ -572,7 +591,8 @@ class Printer {
     if (!t.has_with) return out + suffix;
     if (t.args.empty()) return out + " with {}" + suffix;
     std::vector<std::string> args;
-    for (const TemplateArg& a : t.args) args.push_back(a.key.name + ": " + (a.value ? expr_text(*a.value) : ""));
+    for (const TemplateArg& a : t.args)
+      args.push_back(a.key.name + ": " + (a.value ? expr_text(*a.value) : ""));
     std::string one_line = out + " with { ";
     for (std::size_t i = 0; i < args.size(); ++i) one_line += (i > 0 ? ", " : "") + args[i];
     one_line += " }" + suffix;
@@ -589,21 +609,23 @@ class Printer {
   std::vector<std::uint32_t> line_starts_;
 
   std::string out_;
-  std::string cur_;            // the output line being built, with its indentation
-  std::size_t indent_ = 0;     // levels
-  std::size_t next_ = 0;       // the first comment not yet printed
+  std::string cur_;                  // the output line being built, with its indentation
+  std::size_t indent_ = 0;           // levels
+  std::size_t next_ = 0;             // the first comment not yet printed
   std::uint32_t prev_end_line_ = 0;  // source line where the last printed thing ended
   bool suppress_blank_ = true;       // no blank line: start of file, after `{`, before `}`
   bool force_blank_ = false;         // a blank line whatever the source had
   std::uint32_t last_block_end_ = 0;
-  std::uint32_t pos_ = 0;  // source offset of the end of the last printed line
+  std::uint32_t pos_ = 0;         // source offset of the end of the last printed line
   std::uint32_t next_begin_ = 0;  // where the node after the one being printed begins
-  bool unknown_span_ = false;  // the line being printed belongs to a node without a usable span
-  bool after_unknown_ = false;  // the last line printed did
+  bool unknown_span_ = false;     // the line being printed belongs to a node without a usable span
+  bool after_unknown_ = false;    // the last line printed did
 };
 
 }  // namespace
 
-std::string format_file(const File& file, const source::SourceFile& source) { return Printer(file, source).run(); }
+std::string format_file(const File& file, const source::SourceFile& source) {
+  return Printer(file, source).run();
+}
 
 }  // namespace cascade::format

@@ -4,10 +4,13 @@
 // settings before statements in the order they were written, single spaces around binary
 // operators, a blank line between top-level declarations, strings re-escaped canonically.
 // Comments are kept: each comment is attached to the next node that starts after it (or
-// trails the node on its line) and printed in the same place.
+// trails the node on its line) and printed in the same place. docs/formatting.md
+// ("Canonical layout") is the full description; compiler/src/format/format.cpp says how.
 //
-// format() is idempotent (format(format(x)) == format(x)) and a formatted file parses and
-// checks to the same program. It refuses to format a file that has syntax errors.
+// format_file() is idempotent (format(format(x)) == format(x)) and a formatted file parses
+// to the same tree (spans aside), so it checks to the same program. It takes only files
+// that parsed without syntax errors: the caller (`cascade fmt`) reports those and leaves
+// the file alone. It never fails otherwise and does not recurse on expressions.
 #pragma once
 
 #include <optional>
