@@ -236,6 +236,14 @@ BOOST_AUTO_TEST_CASE(e0101_yaml_syntax) {
   BOOST_TEST(!l.result.project.has_value());
   BOOST_TEST(l.diags()[0].message.rfind("cascade.yaml is not valid YAML: ", 0) == 0u);
   BOOST_TEST(all(l) == "E0101 3:9 `:`");
+  BOOST_TEST(l.diags()[0].message ==
+             "cascade.yaml is not valid YAML: a `[` is not closed by `]` before this point");
+  BOOST_TEST(l.diags()[0].hint == "close every `[` on the line where the list ends");
+  const Loaded tab = load("profile:\n\temail: string\n");
+  BOOST_TEST(codes(tab) == "E0101");
+  const Loaded alias = load("profile:\n  a: *nowhere\n");
+  BOOST_TEST(alias.diags()[0].message ==
+             "cascade.yaml is not valid YAML: an alias `*name` refers to an anchor that is not defined");
 }
 
 BOOST_AUTO_TEST_CASE(e0102_unknown_key_with_suggestion) {

@@ -317,6 +317,37 @@ class ExpandedSize {
   std::map<std::pair<int, int>, std::size_t> memo_;
 };
 
+// yaml-cpp's messages are terse ("end of map flow not found"); the common ones are
+// said again in the words of someone editing the file, with a hint.
+std::pair<std::string, std::string> explain_yaml_error(const std::string& msg) {
+  struct Known {
+    std::string_view yaml, said, hint;
+  };
+  static constexpr Known kKnown[] = {
+      {"end of map flow not found", "a `{` is not closed by `}` before this point",
+       "close every `{` on the line where the map ends"},
+      {"end of sequence flow not found", "a `[` is not closed by `]` before this point",
+       "close every `[` on the line where the list ends"},
+      {"end of map not found", "the map does not go on as its indentation says",
+       "check the indentation of this line"},
+      {"end of sequence not found", "the list does not go on as its indentation says",
+       "check the indentation of this line"},
+      {"illegal map value", "a `:` where no value can start",
+       "put text that contains `: ` in quotes, and check the indentation"},
+      {"illegal block entry", "a `- ` list item where none can start", "check the indentation of this line"},
+      {"illegal EOF in scalar", "a quoted text is not closed before the end of the file",
+       "close it with its quote"},
+      {"illegal tab when looking for indentation", "a tab in the indentation",
+       "indent with spaces: YAML does not allow tabs there"},
+      {"the referenced anchor is not defined", "an alias `*name` refers to an anchor that is not defined",
+       "define `&name` before the alias"},
+  };
+  for (const Known& k : kKnown) {
+    if (msg == k.yaml) return {std::string(k.said), std::string(k.hint)};
+  }
+  return {msg, ""};
+}
+
 // The text of a scalar node, as written (see mask_questions).
 std::string text_of(const YAML::Node& n) {
   return unmask(n.Scalar());
@@ -1055,7 +1086,10 @@ LoadResult load_text(const std::string& path, std::string text, source::SourceMa
   const std::string masked = mask_questions(t);
   auto yaml_error = [&](std::size_t pos, const std::string& message) {
     const std::size_t off = std::min(pos + bom, t.size());
-    result.diagnostics.add(diag::make(Code::ProjectYaml, at(off, off + 1), message));
+    auto [said, hint] = explain_yaml_error(message);
+    diag::Diagnostic d = diag::make(Code::ProjectYaml, at(off, off + 1), said);
+    if (!hint.empty()) d.hint = hint;
+    result.diagnostics.add(std::move(d));
   };
   YAML::Node root;
   DocumentScan scan;
