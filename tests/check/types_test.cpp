@@ -269,8 +269,10 @@ BOOST_AUTO_TEST_CASE(every_expression_is_typed) {
 BOOST_AUTO_TEST_CASE(deep_chain_does_not_overflow) {
   std::string expr = "1";
   for (int i = 0; i < 5000; ++i) expr += " + 1";
+  // The parser limits nesting itself; the checker has its own limit behind it. Either
+  // way: one diagnostic, no stack overflow.
   const auto c = check_text(test::scenario("let x = " + expr + "\nsend sms \"{x}\""));
-  if (c.syntax.empty()) BOOST_TEST(c.count("E0006") == 1u);
+  BOOST_TEST((!c.syntax.empty() || c.count("E0006") == 1u));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -169,17 +169,19 @@ std::optional<std::string_view> substitute_outcome(const channels::KindInfo& k, 
 
 // The paths (`customer.age`, `x`, `trigger.cart_id`) a has() guard proves present when
 // `e` evaluates to `when`.
-std::optional<std::string> expr_path(const ast::Expr* e) {
-  if (!e) return std::nullopt;
+std::optional<std::string> expr_path(const ast::Expr* e, int depth = 0) {
+  // Field paths in real scenarios are a few levels deep; a hostile chain of thousands
+  // of `.x` must not recurse that deep.
+  if (!e || depth > 64) return std::nullopt;
   if (const auto* n = std::get_if<ast::NameRef>(&e->node)) return n->name;
   if (const auto* m = std::get_if<ast::Member>(&e->node)) {
-    auto base = expr_path(m->object.get());
+    auto base = expr_path(m->object.get(), depth + 1);
     if (!base) return std::nullopt;
     *base += '.';
     *base += m->member.name;
     return base;
   }
-  if (const auto* p = std::get_if<ast::Paren>(&e->node)) return expr_path(p->inner.get());
+  if (const auto* p = std::get_if<ast::Paren>(&e->node)) return expr_path(p->inner.get(), depth + 1);
   return std::nullopt;
 }
 
