@@ -48,13 +48,14 @@ struct EventSchema {
 };
 
 struct Channel {
-  std::string name;                // "email"
-  const channels::KindInfo* kind;  // never null after a successful load
-  std::string address_field;       // a profile field path, "email"
-  std::string consent_field;       // a profile field path, "consent.email"; empty: no consent needed
-  std::string provider;            // empty: no provider (sends fail with no_provider)
-  std::string cost_text = "0";     // as written, exact decimal
-  std::int64_t cost_micros = 0;    // cost in millionths of the currency unit
+  std::string name;  // "email"
+  const channels::KindInfo* kind =
+      nullptr;                   // never null in Project::channels (a channel without a kind is left out)
+  std::string address_field;     // a profile field path, "email"
+  std::string consent_field;     // a profile field path, "consent.email"; empty: no consent needed
+  std::string provider;          // empty: no provider (sends fail with no_provider)
+  std::string cost_text = "0";   // as written, exact decimal
+  std::int64_t cost_micros = 0;  // cost in millionths of the currency unit
   source::SourceSpan span;
 };
 
