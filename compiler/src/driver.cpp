@@ -166,6 +166,11 @@ void Driver::run(const CheckRequest& request) {
   }
   if (project_path) {
     project::LoadResult loaded = project::load(*project_path, out_.sources);
+    // A project file that cannot be read at all is an I/O problem (exit 2), like a
+    // missing path; one with mistakes in it is an ordinary error.
+    if (!loaded.project)
+      for (const auto& d : loaded.diagnostics.items())
+        if (d.code == Code::FileUnreadable) out_.io_error = true;
     out_.diagnostics.append(std::move(loaded.diagnostics));
     out_.project = std::move(loaded.project);
   }

@@ -91,6 +91,16 @@ BOOST_AUTO_TEST_CASE(no_project_file) {
   const auto o = driver::check({{p.path("s.cascade")}, p.path("missing.yaml")});
   BOOST_TEST(!o.project.has_value());
   BOOST_TEST(o.diagnostics.has_errors());
+  BOOST_TEST(o.io_error);  // --project names a file that is not there
+}
+
+BOOST_AUTO_TEST_CASE(syntax_errors_are_reported_without_a_project) {
+  TempProject p;
+  fs::remove(p.root / "cascade.yaml");
+  p.write("s.cascade", "scenario s {\n  trigger\n}\n");
+  const auto o = driver::check({{p.path("s.cascade")}, p.path("cascade.yaml")});
+  const Codes c = codes(o);
+  BOOST_TEST(std::count(c.begin(), c.end(), "E0001") >= 1);
 }
 
 BOOST_AUTO_TEST_CASE(imports_share_segments_and_parse_once) {
