@@ -205,6 +205,11 @@ PreScan prescan(std::string_view text, source::FileId file) {
   std::vector<Mode> stack;
   bool bad_utf8_reported = false;
   auto off = [&](const char* q) { return static_cast<std::uint32_t>(q - base); };
+  std::uint32_t depth = 0, max_depth = 0, thens = 0;
+  auto open = [&] { max_depth = std::max(max_depth, ++depth); };
+  auto close = [&] {
+    if (depth > 0) --depth;
+  };
 
   while (p < end) {
     const char c = *p;
@@ -292,11 +297,22 @@ PreScan prescan(std::string_view text, source::FileId file) {
         ++p;
       } else if (c == '{') {
         stack.push_back(Mode::Code);
+        open();
       } else if (c == '}') {
+        close();
         if (!stack.empty()) {
           mode = stack.back();
           stack.pop_back();
         }
+      } else if (c == '(' || c == '[') {
+        open();
+      } else if (c == ')' || c == ']') {
+        close();
+      } else if (is_ident_start(c)) {
+        const auto w = word_at(p, end);
+        if (w == "then") ++thens;
+        p += w.size();
+        continue;
       }
       ++p;
       continue;
@@ -329,9 +345,11 @@ PreScan prescan(std::string_view text, source::FileId file) {
     } else if (c == '{') {
       stack.push_back(mode);
       mode = Mode::Code;
+      open();
     }
     ++p;
   }
+  out.recursion_estimate = max_depth + thens;
   return out;
 }
 

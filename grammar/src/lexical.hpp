@@ -72,6 +72,10 @@ struct PreScan {
   std::vector<SyntaxError> errors;          // InvalidUtf8 (the first bad byte), UnterminatedComment
   std::uint32_t unterminated_comment = UINT32_MAX;  // offset of an unterminated /*, if any
   std::uint32_t bom = 0;                    // 3 when the file starts with a UTF-8 byte order mark
+  // An upper bound on how deep the grammar can recurse: the deepest nesting of (), [],
+  // {} and interpolations, plus every `then` (conditional expressions nest without
+  // brackets). Used to decide whether to parse on a larger stack.
+  std::uint32_t recursion_estimate = 0;
 };
 PreScan prescan(std::string_view text, source::FileId file);
 

@@ -65,7 +65,9 @@ struct ParseResult {
   std::vector<SyntaxError> errors;
 };
 
-// Parses one file of the map.
+// Parses one file of the map. Reentrant: several threads may parse at once. A file
+// nested more than a few dozen levels deep is parsed on a helper thread with a large
+// stack, so the caller's stack size does not matter.
 ParseResult parse(const source::SourceMap& sources, source::FileId file);
 
 }  // namespace cascade::grammar
