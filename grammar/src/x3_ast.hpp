@@ -319,6 +319,4 @@ struct decl : x3::variant<bad, import_decl, segment_decl, scenario_decl> {
   using base_type::operator=;
 };
 
-using file = std::vector<decl>;
-
 }  // namespace cascade::grammar::x3ast

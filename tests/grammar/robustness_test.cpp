@@ -1,11 +1,14 @@
 // Robustness: no crash, no hang, no stack overflow, and a bounded number of errors on
 // hostile input — random bytes, every truncation of a real file, deep nesting, huge
 // files, long operator chains.
+#include <pthread.h>
+
 #include <boost/test/unit_test.hpp>
 #include <chrono>
 #include <fstream>
 #include <random>
 #include <sstream>
+#include <thread>
 
 #include "support.hpp"
 
@@ -218,6 +221,54 @@ BOOST_AUTO_TEST_CASE(pathological_strings) {
   for (int i = 0; i < 20000; ++i) line += "x{a}\\n";
   line += "\" }";
   BOOST_TEST(parse_text(line).errors().empty());
+}
+
+BOOST_AUTO_TEST_CASE(deep_nesting_on_a_small_caller_stack) {
+  // parse() moves deeply nested input to a thread with a large stack, so a caller with
+  // little stack (a worker thread, say) can still parse 250 levels of nesting.
+  struct Job {
+    std::string text;
+    std::size_t errors = 99;
+    std::size_t decls = 0;
+  } job;
+  job.text = "scenario s {\n";
+  for (int i = 0; i < 120; ++i) job.text += "if a {\n";
+  job.text += "let x = " + std::string(120, '(') + "f(1)" + std::string(120, ')') + "\n";
+  for (int i = 0; i < 120; ++i) job.text += "}\n";
+  job.text += "}\n";
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, 256 * 1024);
+  pthread_t thread;
+  const int rc = pthread_create(
+      &thread, &attr,
+      [](void* arg) -> void* {
+        auto* j = static_cast<Job*>(arg);
+        const auto p = parse_text(j->text);
+        j->errors = p.errors().size();
+        j->decls = p.file().decls.size();
+        return nullptr;
+      },
+      &job);
+  pthread_attr_destroy(&attr);
+  BOOST_TEST_REQUIRE(rc == 0);
+  pthread_join(thread, nullptr);
+  BOOST_TEST(job.errors == 0u);
+  BOOST_TEST(job.decls == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(parse_is_reentrant) {
+  const std::string text = read("tests/grammar/data/language_section3.cascade");
+  const std::string expected = test::dump(parse_text(text).file());
+  std::vector<std::string> dumps(4);
+  std::vector<std::thread> threads;
+  for (auto& d : dumps) {
+    threads.emplace_back([&text, &d] {
+      for (int i = 0; i < 50; ++i) d = test::dump(parse_text(text).file());
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (const auto& d : dumps) BOOST_TEST(d == expected);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
