@@ -50,7 +50,7 @@ struct parse_abort {
 class parse_state {
  public:
   parse_state(std::string_view text, source::FileId file)
-      : base_(text.data()), end_(text.data() + text.size()), file_(file) {}
+      : headless_budget(2 * text.size() + 65536), base_(text.data()), end_(text.data() + text.size()), file_(file) {}
 
   const char* base() const { return base_; }
   const char* end() const { return end_; }
@@ -76,6 +76,8 @@ class parse_state {
 
   int depth = 0;          // nested expressions and blocks, for kMaxNesting
   int interpolation = 0;  // > 0 inside a string's {…}, where \"…\" strings are allowed
+  // What lex::after_headless_block may still scan in this parse (keeps recovery linear).
+  std::size_t headless_budget = 0;
 
  private:
   const char* base_;

@@ -431,8 +431,11 @@ const char* resume_point(Resume what, const char* from, const char* not_before, 
   return end;
 }
 
-const char* after_headless_block(const char* base, const char* start, const char* error_at, const char* end) {
-  if (!one_of(word_at(start, end), {"if", "cascade", "split"})) return nullptr;
+namespace {
+
+// The scan behind after_headless_block. Sets `scanned` to how far it looked.
+const char* headless_block_end(const char* base, const char* start, const char* error_at, const char* end,
+                               const char*& scanned) {
   auto line_begin = [&](const char* p) {
     while (p > base && p[-1] != '\n') --p;
     return p;
@@ -442,16 +445,19 @@ const char* after_headless_block(const char* base, const char* start, const char
   for (const char* q = stmt_line; q < start; ++q)
     if (!is_blank(*q)) return nullptr;
   const auto column = start - stmt_line;
+  // In unindented code the enclosing block's `}` is in column 0 too: no guessing there.
+  if (column == 0) return nullptr;
 
   const char* p = start;
   int depth = 0;
   bool line_start = false;
   bool past_error_line = false;
-  while (p < end) {
+  const char* found = nullptr;
+  while (p < end && found == nullptr) {
     const char c = *p;
     if (c == '\n') {
       if (p >= error_at && !past_error_line) {
-        if (depth != 0) return nullptr;  // the error is inside braces opened on its line
+        if (depth != 0) break;  // the error is inside braces opened on its line
         past_error_line = true;
       }
       line_start = true;
@@ -478,22 +484,25 @@ const char* after_headless_block(const char* base, const char* start, const char
       // Up to the end of the error's line: a `{` after the error means the block was
       // opened after all (the usual recovery skips it).
       if (c == '{') {
-        if (p >= error_at) return nullptr;
+        if (p >= error_at) break;
         ++depth;
       } else if (c == '}' && depth > 0) {
         --depth;
       }
-      if (p >= error_at && depth != 0) return nullptr;
+      if (p >= error_at && depth != 0) break;
     } else {
       if (first_on_line && depth == 0) {
         const auto col = p - line_begin(p);
-        if (col < column) return nullptr;
-        if (col == column) return c == '}' ? p + 1 : nullptr;
+        if (col < column) break;
+        if (col == column) {
+          if (c == '}') found = p + 1;
+          break;
+        }
       }
       if (c == '{') {
         ++depth;
       } else if (c == '}') {
-        if (depth == 0) return nullptr;
+        if (depth == 0) break;
         --depth;
       }
     }
@@ -505,7 +514,21 @@ const char* after_headless_block(const char* base, const char* start, const char
     }
     p += is_ident_start(c) ? word_at(p, end).size() : 1;
   }
-  return nullptr;
+  scanned = p;
+  return found;
+}
+
+}  // namespace
+
+const char* after_headless_block(const char* base, const char* start, const char* error_at, const char* end,
+                                 std::size_t& budget) {
+  if (budget == 0 || !one_of(word_at(start, end), {"if", "cascade", "split"})) return nullptr;
+  const char* limit = static_cast<std::size_t>(end - start) > budget ? start + budget : end;
+  const char* scanned = start;
+  const char* found = headless_block_end(base, start, error_at, limit, scanned);
+  const auto cost = static_cast<std::size_t>(scanned - start) + 1;
+  budget = cost >= budget ? 0 : budget - cost;
+  return found;
 }
 
 std::string canonical_duration(std::string_view token) {

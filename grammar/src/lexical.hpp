@@ -95,10 +95,14 @@ const char* resume_point(Resume what, const char* from, const char* not_before, 
 //     }
 // still has its `}`, at the statement's own indentation. When the error is on a line
 // with no `{` and, further down, the first line indented no deeper than the statement
-// is a `}` in the statement's column, returns the position just after that `}` (the
+// is a `}` in the statement's column (not column 1: unindented code gives no clue),
+// returns the position just after that `}` (the
 // whole would-be block is skipped, so its `}` does not close the enclosing block);
-// otherwise returns nullptr. `start` is the statement's first token.
-const char* after_headless_block(const char* base, const char* start, const char* error_at, const char* end);
+// otherwise returns nullptr. `start` is the statement's first token. Each byte looked
+// at costs one unit of `budget` (nullptr once it is spent), which keeps a whole parse
+// linear however many statements fail.
+const char* after_headless_block(const char* base, const char* start, const char* error_at, const char* end,
+                                 std::size_t& budget);
 
 // The canonical spelling of a well-formed duration token: units merged and ordered
 // w d h m s, zero components dropped ("0s" when all are zero).

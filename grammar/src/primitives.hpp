@@ -563,7 +563,7 @@ struct recover_directive : x3::unary_parser<Subject, recover_directive<Subject>>
     }
     const char* resume = nullptr;
     if (what == lex::Resume::Statement) {
-      if (const char* after = lex::after_headless_block(state.base(), start, error_at, last))
+      if (const char* after = lex::after_headless_block(state.base(), start, error_at, last, state.headless_budget))
         resume = lex::resume_point(what, after, after, last);
     }
     if (resume == nullptr) resume = lex::resume_point(what, start, error_at, last);

@@ -354,6 +354,10 @@ BOOST_AUTO_TEST_CASE(missing_open_brace_is_one_error) {
              "4:9: expected '{', found a newline\n"
              "7:23: expected '{', found a newline\n");
   BOOST_TEST(test::dump(q.file()) == "(scenario a {(send sms \"kept\")})\n");
+  // Unindented code: the `}` in column 1 is the scenario's.
+  const auto r = parse_text("scenario a {\nif x\n  send sms \"a\"\n}\nscenario b { }\n");
+  BOOST_TEST(r.error_lines() == "2:5: expected '{', found a newline\n");
+  BOOST_TEST(test::dump(r.file()) == "(scenario a {(send sms \"a\")})\n(scenario b {})\n");
 }
 
 BOOST_AUTO_TEST_CASE(garbage_between_declarations) {

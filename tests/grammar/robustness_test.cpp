@@ -209,6 +209,25 @@ BOOST_AUTO_TEST_CASE(long_chains_without_nesting) {
   BOOST_TEST(parse_text("segment s = " + ok).errors().empty());
 }
 
+BOOST_AUTO_TEST_CASE(recovery_stays_linear) {
+  // A staircase of `if`s without braces: each one fails, and the recovery's look-ahead
+  // for the missing block's `}` could rescan the rest of the file every time.
+  std::string text = "scenario s {\n";
+  for (int i = 0; i < 2000; ++i) text += std::string(static_cast<std::size_t>(i) + 2, ' ') + "if a\n";
+  text += "}\n";
+  const auto start = std::chrono::steady_clock::now();
+  const auto p = parse_text(text);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  BOOST_TEST(p.errors().size() == 2000u);
+  BOOST_TEST(seconds < (kSanitized ? 20.0 : 2.0));
+  // Many failing statements on many lines.
+  std::string bad = "scenario s {\n";
+  for (int i = 0; i < 20000; ++i) bad += "  send sms 1 + (\n";
+  bad += "}\n";
+  const auto q = parse_text(bad);
+  BOOST_TEST(q.errors().size() == 20000u);
+}
+
 BOOST_AUTO_TEST_CASE(pathological_strings) {
   for (const std::string& text : {std::string("\""), std::string("scenario \""), std::string("\"{"),
                                  std::string("\"{\"{\"{"), std::string("\\\""), std::string("scenario a { send sms \"{\\\"")}) {
