@@ -32,6 +32,11 @@ struct skipper_parser : x3::parser<skipper_parser> {
 
   template <typename Iterator, typename Context, typename RContext, typename Attribute>
   bool parse(Iterator& first, Iterator const& last, Context const&, RContext&, Attribute&) const {
+    // X3 calls the skipper before every token, and again until it skips nothing: keep
+    // the common "nothing to skip" answer inline and cheap.
+    if (first == last) return false;
+    const char c = *first;
+    if (!lex::is_blank(c) && c != '\n' && c != '/') return false;
     const char* p = lex::skip_space(first, last);
     const bool moved = p != first;
     first = p;

@@ -136,6 +136,14 @@ const char* skip_space_same_line(const char* p, const char* end, bool& crossed) 
   return p;
 }
 
+std::string clip(std::string_view text) {
+  constexpr std::size_t kMax = 48;
+  if (text.size() <= kMax) return std::string(text);
+  std::size_t cut = kMax;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // whole UTF-8 characters
+  return std::string(text.substr(0, cut)) + "…";
+}
+
 std::string describe_token(const char* /*base*/, const char* p, const char* end, const char*& token_end) {
   token_end = p;
   if (p >= end) return "end of file";
@@ -147,14 +155,14 @@ std::string describe_token(const char* /*base*/, const char* p, const char* end,
   if (is_ident_start(c)) {
     const auto w = word_at(p, end);
     token_end = p + w.size();
-    return "'" + std::string(w) + "'";
+    return "'" + clip(w) + "'";
   }
   if (is_digit(c)) {
     const char* q = p;
     while (q < end && (is_ident_char(*q) || *q == '%' || *q == ':' || (*q == '.' && q + 1 < end && is_digit(q[1]))))
       ++q;
     token_end = q;
-    return "'" + std::string(p, q) + "'";
+    return "'" + clip(std::string_view(p, static_cast<std::size_t>(q - p))) + "'";
   }
   if (c == '"') {
     token_end = p + 1;

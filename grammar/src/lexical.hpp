@@ -58,6 +58,9 @@ const char* skip_space(const char* p, const char* end);
 // true through crossed when one was found before the next token.
 const char* skip_space_same_line(const char* p, const char* end, bool& crossed);
 
+// At most 48 bytes of text (whole characters), with "…" when cut: for messages.
+std::string clip(std::string_view text);
+
 // Describes the token at p for "found …": 'word', '1h30m', a string, end of file,
 // a newline, '{' … and returns its extent through token_end.
 std::string describe_token(const char* base, const char* p, const char* end, const char*& token_end);

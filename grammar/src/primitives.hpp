@@ -45,6 +45,14 @@ struct annotate {
 // ---------------------------------------------------------------------------------------
 // Words
 
+// Whether the whole word `word` is at p: "send" is at "send x" but not at "sender".
+inline bool word_is(const char* p, const char* last, std::string_view word) {
+  const auto n = word.size();
+  if (static_cast<std::size_t>(last - p) < n || *p != word.front()) return false;
+  if (std::char_traits<char>::compare(p, word.data(), n) != 0) return false;
+  return p + n == last || !lex::is_ident_char(p[n]);
+}
+
 // A whole word: `kw("send")` matches "send" but not the start of "sender".
 struct keyword_parser : x3::parser<keyword_parser> {
   using attribute_type = x3::unused_type;
@@ -54,7 +62,7 @@ struct keyword_parser : x3::parser<keyword_parser> {
   template <typename Iterator, typename Context, typename RContext, typename Attribute>
   bool parse(Iterator& first, Iterator const& last, Context const& context, RContext&, Attribute&) const {
     x3::skip_over(first, last, context);
-    if (lex::word_at(first, last) != word) return false;
+    if (first == last || !word_is(first, last, word)) return false;
     first += word.size();
     return true;
   }
@@ -70,7 +78,7 @@ struct keyword_pos_parser : x3::parser<keyword_pos_parser> {
   template <typename Iterator, typename Context, typename RContext, typename Attribute>
   bool parse(Iterator& first, Iterator const& last, Context const& context, RContext&, Attribute& attr) const {
     x3::skip_over(first, last, context);
-    if (lex::word_at(first, last) != word) return false;
+    if (first == last || !word_is(first, last, word)) return false;
     const auto& state = state_of(context);
     x3::traits::move_to(x3ast::tagged{state.off(first), state.off(first + word.size())}, attr);
     first += word.size();
@@ -161,7 +169,7 @@ struct prefix_parser : x3::parser<prefix_parser> {
     if (first != last && *first == '-') {
       n = 1;
       op = '-';
-    } else if (lex::word_at(first, last) == "not") {
+    } else if (first != last && word_is(first, last, "not")) {
       n = 3;
       op = 'n';
     } else {

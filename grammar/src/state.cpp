@@ -132,7 +132,9 @@ x3ast::number scan_number(const char*& p, const char* last, parse_state& state, 
     return n;
   };
   auto fail = [&](SyntaxErrorKind error, const char* e, K kind) {
-    if (report) state.report(SyntaxError{error, state.span(start, e), "", std::string(start, e)});
+    if (report)
+      state.report(SyntaxError{error, state.span(start, e), "",
+                               lex::clip(std::string_view(start, static_cast<std::size_t>(e - start)))});
     return finish(e, kind, 0);
   };
 

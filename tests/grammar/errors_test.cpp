@@ -78,6 +78,17 @@ BOOST_AUTO_TEST_CASE(wrong_tokens) {
   BOOST_TEST(errors_of("scenario a {") == "1:13: expected '}', found end of file\n");
 }
 
+BOOST_AUTO_TEST_CASE(long_tokens_are_cut_in_messages) {
+  const std::string word(5000, 'w');
+  const auto p = parse_text("scenario a { send sms " + word + " }");
+  BOOST_TEST_REQUIRE(p.errors().size() == 1u);
+  BOOST_TEST(p.errors()[0].found == "'" + std::string(48, 'w') + "…'");
+  BOOST_TEST(p.errors()[0].span.end - p.errors()[0].span.begin == 5000u);
+  const auto q = parse_text("scenario a { let x = " + std::string(3000, '9') + " }");
+  BOOST_TEST_REQUIRE(q.errors().size() == 1u);
+  BOOST_TEST(q.errors()[0].found == std::string(48, '9') + "…");
+}
+
 BOOST_AUTO_TEST_CASE(reserved_words_are_not_names) {
   BOOST_TEST(errors_of("scenario a { let if = 1 }") == "1:18: expected a name, found 'if'\n");
   BOOST_TEST(errors_of("segment send = 1") == "1:9: expected a segment name, found 'send'\n");

@@ -3,7 +3,11 @@
 // The parser never throws and never crashes on any input: random bytes, invalid UTF-8,
 // deep nesting and huge files all come back as a File (possibly partial) plus a list of
 // SyntaxErrors. It recovers at statement, setting and declaration boundaries, so one
-// mistake does not hide the next.
+// mistake does not hide the next; a construct with an error is left out of the File,
+// everything around it is kept. Time and memory are linear in the size of the file.
+//
+// The grammar (LANGUAGE.md §4, §8) is Spirit X3, in grammar/src/rule_def.hpp; the
+// reserved words are listed in grammar/src/lexical.hpp.
 //
 // Syntax errors are plain values here; the compiler maps each kind to a diagnostic code
 // (grammar/ does not know about the diagnostics table, which lives in compiler/).
@@ -43,7 +47,8 @@ inline constexpr int kMaxExprDepth = 1024;
 // What `expected` and `found` hold, by kind:
 //   Expected, UnexpectedCharacter: expected = words for a human ("a duration like 24h",
 //     "'}'"); found = the token that was there ("'foo'", "end of file", "a newline",
-//     "'{'", "a byte 0xFF").
+//     "'{'", "a byte 0xFF"); the span is that token (a newline: the line break). Long
+//     tokens are cut to 48 bytes and "…" in `found`, never in the span.
 //   UnterminatedString: expected "'\"'", found "a newline" or "end of file"; the span
 //     runs from the opening quote to the end of the line.
 //   UnterminatedComment: the span is the opening /*.
@@ -51,8 +56,9 @@ inline constexpr int kMaxExprDepth = 1024;
 //   InvalidUtf8: found = the first bad byte as two hex digits ("FF"); only the first
 //     bad byte of a file is reported.
 //   NestingTooDeep: expected = "at most 256 levels of nesting" (or the expression limit).
-//   NumberOutOfRange, BadClock, BadDuration, BadPercent: found = the token as written;
-//     the parse goes on (the literal's value is 0).
+//   NumberOutOfRange, BadClock, BadDuration, BadPercent: found = the token as written
+//     (cut like the above); the parse goes on (the literal's value is 0).
+// Errors come sorted by position, at most one per offset.
 struct SyntaxError {
   SyntaxErrorKind kind = SyntaxErrorKind::Expected;
   source::SourceSpan span;
