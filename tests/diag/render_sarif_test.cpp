@@ -408,7 +408,7 @@ BOOST_AUTO_TEST_CASE(every_table_entry_is_a_rule) {
   const json::object& driver = doc.at("runs").at(0).at("tool").at("driver").as_object();
   BOOST_TEST(driver.at("name") == "cascade");
   BOOST_TEST(driver.at("version") == "0.1.0");
-  BOOST_TEST(driver.at("informationUri").as_string().starts_with("https://"));
+  BOOST_TEST(!driver.contains("informationUri"));  // optional, and no public home page exists yet
   const json::array& rules = driver.at("rules").as_array();
   const auto table = diag::table();
   BOOST_REQUIRE_EQUAL(rules.size(), table.size());

@@ -230,7 +230,7 @@ std::string render_sarif(const Diagnostics& diags, const source::SourceMap& sour
   driver["name"] = "cascade";
   driver["version"] = options.tool_version;
   driver["semanticVersion"] = options.tool_version;
-  driver["informationUri"] = kInformationUri;
+  // No informationUri: it is optional, and the project has no public home page to name yet.
   driver["rules"] = std::move(rules);
   json::object tool;
   tool["driver"] = std::move(driver);

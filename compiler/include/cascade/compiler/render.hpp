@@ -45,10 +45,6 @@ std::string render_sarif(const Diagnostics& diags, const source::SourceMap& sour
 // `2 errors, 1 warning generated.`; empty when there are neither.
 std::string summary_line(const Diagnostics& diags);
 
-// The project's home page, given as the SARIF driver's informationUri. A placeholder until
-// the project has a public home; kept in this one place so that changing it is one edit.
-inline constexpr std::string_view kInformationUri = "https://github.com/cascade-lang/cascade";
-
 struct SarifOptions {
   std::string tool_version;
   // Paths below this folder become URIs relative to %SRCROOT%; others become absolute
