@@ -279,7 +279,8 @@ auto const set_reentry_after = [](auto& ctx) { x3::_val(ctx).after = x3::_attr(c
 auto const reentry_def =
     kw("reentry") >
     same_line[named(kw("never")[set_reentry_kind('n')] | kw("parallel")[set_reentry_kind('p')] |
-                        (kw("after")[set_reentry_kind('a')] > same_line[duration][set_reentry_after]),
+                        (kw("after")[set_reentry_kind('a')] >
+                         same_line[named(duration[set_reentry_after], "a duration like 7d")]),
                     "'never', 'parallel' or 'after'")];
 auto const control_def = kwp("control") > same_line[percent];
 auto const urgent_def = kw("urgent");

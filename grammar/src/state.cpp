@@ -25,8 +25,7 @@ const char* parse_state::report_found(const char* p, std::string expected) {
 const char* parse_state::report_expected(const char* where, std::string_view which) {
   // Every expectation in rule_def.hpp is named for humans; should one ever fall back to
   // X3's default (a mangled C++ type name), say something true rather than print that.
-  if (which.find("spirit") != std::string_view::npos || which.find("cascade") != std::string_view::npos)
-    which = "valid syntax";
+  if (which.find("boost") != std::string_view::npos) which = "valid syntax";
   if (!which.empty() && which.front() == '\x01') {
     which.remove_prefix(1);
     bool crossed = false;

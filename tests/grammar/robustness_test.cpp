@@ -48,6 +48,9 @@ void check_sane(const test::Parsed& p, const std::string& text, const std::strin
     BOOST_TEST(e.span.begin <= e.span.end, what);
     BOOST_TEST(e.span.end <= text.size(), what);
     BOOST_TEST(e.span.begin >= last, what);
+    // Every expectation is named for humans (state.cpp substitutes "valid syntax" for
+    // an unnamed one).
+    BOOST_TEST(e.expected.find("valid syntax") == std::string::npos, what << ": " << p.error_lines());
     last = e.span.begin;
   }
   BOOST_TEST(p.errors().size() <= 2 * count_lines(text) + 2, what << "\n" << p.error_lines());
