@@ -274,13 +274,14 @@ auto const quiet_def = kw("quiet") > named(kw("hours"), "'hours'") > same_line[c
 auto const limit_def = kw("limit") > same_line[integer] > named(kw("per"), "'per'") > same_line[duration] >
                        -(kw("for") > same_line[channel_list]);
 
-auto const set_reentry_kind = [](char k) { return [k](auto& ctx) { x3::_val(ctx).kind = k; }; };
-auto const set_reentry_after = [](auto& ctx) { x3::_val(ctx).after = x3::_attr(ctx); };
+// No semantic actions here: a rule whose body has actions does not hand its attribute to
+// the annotation hook, and the setting would lose its span.
 auto const reentry_def =
     kw("reentry") >
-    same_line[named(kw("never")[set_reentry_kind('n')] | kw("parallel")[set_reentry_kind('p')] |
-                        (kw("after")[set_reentry_kind('a')] >
-                         same_line[named(duration[set_reentry_after], "a duration like 7d")]),
+    same_line[named((kw("never") >> x3::attr('n') >> x3::attr(boost::optional<x3ast::number>())) |
+                        (kw("parallel") >> x3::attr('p') >> x3::attr(boost::optional<x3ast::number>())) |
+                        (kw("after") >> x3::attr('a') >
+                         same_line[named(duration, "a duration like 7d")]),
                     "'never', 'parallel' or 'after'")];
 auto const control_def = kwp("control") > same_line[percent];
 auto const urgent_def = kw("urgent");

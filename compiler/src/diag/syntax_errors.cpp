@@ -50,7 +50,10 @@ Diagnostic from_syntax_error(const grammar::SyntaxError& e, const source::Source
     case SyntaxErrorKind::InvalidUtf8:
       return make(Code::InvalidUtf8, e.span, bad_byte(e, sources));
     case SyntaxErrorKind::NestingTooDeep:
-      return make(Code::NestingTooDeep, e.span, grammar::kMaxNesting);
+      // The grammar says which limit was hit (brackets or an expression's height).
+      return make(Code::NestingTooDeep, e.span,
+                  e.expected.empty() ? fmt::format("at most {} levels of nesting", grammar::kMaxNesting) : e.expected,
+                  e.found.empty() ? std::string("deeper nesting") : e.found);
     case SyntaxErrorKind::NumberOutOfRange:
       return make(Code::NumberOutOfRange, e.span, quoted(e, sources));
     case SyntaxErrorKind::BadClock:
