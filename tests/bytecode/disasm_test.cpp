@@ -1,7 +1,8 @@
 // The disassembler against a golden listing (the listing is the oracle of code generation).
+#include "cascade/bytecode/disasm.hpp"
+
 #include <boost/test/unit_test.hpp>
 
-#include "cascade/bytecode/disasm.hpp"
 #include "cascade/bytecode/io.hpp"
 #include "sample.hpp"
 

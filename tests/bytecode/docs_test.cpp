@@ -3,7 +3,6 @@
 // To regenerate the section after changing opcodes.def:
 //   CASCADE_REGEN_DOCS=1 build/tests/bytecode/bytecode_tests --run_test=docs
 #include <boost/test/unit_test.hpp>
-
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -28,7 +27,8 @@ BOOST_AUTO_TEST_CASE(opcode_table_is_consistent) {
     BOOST_TEST(!oi.doc.empty());
     bool has_count = false;
     for (std::size_t k = 0; k < oi.operand_count; ++k) has_count |= oi.operands[k] == Operand::Count;
-    if (oi.pops == kVar) BOOST_TEST(has_count, oi.name << " has a variable stack effect but no count operand");
+    if (oi.pops == kVar)
+      BOOST_TEST(has_count, oi.name << " has a variable stack effect but no count operand");
     BOOST_TEST(!((oi.flags & kMain) && (oi.flags & kExpr)), oi.name);
   }
   BOOST_TEST(info(static_cast<std::uint8_t>(kOpCount)) == nullptr);
@@ -51,8 +51,9 @@ BOOST_AUTO_TEST_CASE(docs_bytecode_md_is_up_to_date) {
     std::ofstream(path, std::ios::binary) << doc;
     return;
   }
-  BOOST_TEST((doc.substr(from, e - from) == generated),
-             "docs/bytecode.md's opcode section is stale: run CASCADE_REGEN_DOCS=1 bytecode_tests --run_test=docs");
+  BOOST_TEST(
+      (doc.substr(from, e - from) == generated),
+      "docs/bytecode.md's opcode section is stale: run CASCADE_REGEN_DOCS=1 bytecode_tests --run_test=docs");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

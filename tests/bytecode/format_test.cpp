@@ -18,7 +18,9 @@ std::string rejected(const std::vector<std::uint8_t>& bytes) {
   return r.error().message;
 }
 
-bool contains(const std::string& s, std::string_view part) { return s.find(part) != std::string::npos; }
+bool contains(const std::string& s, std::string_view part) {
+  return s.find(part) != std::string::npos;
+}
 
 }  // namespace
 

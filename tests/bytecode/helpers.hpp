@@ -29,7 +29,8 @@ inline std::pair<std::size_t, std::size_t> section(const std::vector<std::uint8_
 inline void reseal(std::vector<std::uint8_t>& b) {
   std::uint64_t h = 0xcbf29ce484222325ull;
   for (std::uint16_t id = 1; id <= kSectionCount; ++id) {
-    if (id == static_cast<std::uint16_t>(SectionId::Spans) || id == static_cast<std::uint16_t>(SectionId::Sources))
+    if (id == static_cast<std::uint16_t>(SectionId::Spans) ||
+        id == static_cast<std::uint16_t>(SectionId::Sources))
       continue;
     auto [off, len] = section(b, static_cast<SectionId>(id));
     if (off > b.size() || len > b.size() - off) continue;  // the reader refuses it before the hash

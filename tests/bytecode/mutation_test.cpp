@@ -4,7 +4,6 @@
 // caught by the checksum (FNV-1a's steps are bijective); with them off (the fuzzing mode), the
 // mutation reaches the structural reader, the verifier and the disassembler.
 #include <boost/test/unit_test.hpp>
-
 #include <random>
 
 #include "cascade/bytecode/disasm.hpp"

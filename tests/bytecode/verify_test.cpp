@@ -1,12 +1,12 @@
 // The verifier: one test per class of bad program, each a small hand-built module that is
 // valid except for the one mistake, and the message that names it.
-#include <boost/test/unit_test.hpp>
+#include "cascade/bytecode/verify.hpp"
 
+#include <boost/test/unit_test.hpp>
 #include <functional>
 
 #include "cascade/bytecode/builder.hpp"
 #include "cascade/bytecode/io.hpp"
-#include "cascade/bytecode/verify.hpp"
 #include "sample.hpp"
 
 using namespace cascade::bytecode;
@@ -16,8 +16,8 @@ namespace {
 
 // A module whose main body is `body`; tables: one channel, one event, one template, one split,
 // one slot, one local, one field, one constant (1h).
-Module with_main(const std::function<void(Builder&)>& body,
-                 const std::function<void(Builder&)>& more = [](Builder&) {}) {
+Module with_main(
+    const std::function<void(Builder&)>& body, const std::function<void(Builder&)>& more = [](Builder&) {}) {
   Builder b;
   b.source("t.cascade", 0);
   b.scenario().name = b.str("t");
@@ -246,7 +246,7 @@ BOOST_AUTO_TEST_CASE(indexes_out_of_range) {
   for (const Case& c : cases) {
     Module m = with_main([&](Builder& b) {
       b.bind(b.label());  // label 0: the Target operands below jump back to the start
-      b.k_string("s");  // constant 1: a string (for the string-index case below)
+      b.k_string("s");    // constant 1: a string (for the string-index case below)
       for (int i = 0; i < c.pops; ++i) b.emit(Op::Const, {0});
       b.emit(c.op, c.operands);
       for (int i = 0; i < c.pushes; ++i) b.emit(Op::Pop);

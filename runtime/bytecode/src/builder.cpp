@@ -79,8 +79,12 @@ std::uint32_t Builder::source(std::string_view name, std::uint64_t hash) {
   return static_cast<std::uint32_t>(m_.sources.size() - 1);
 }
 
-std::uint8_t Builder::slot() { return checked<std::uint8_t>(m_.slots++, "slots"); }
-std::uint8_t Builder::local() { return checked<std::uint8_t>(m_.locals++, "locals"); }
+std::uint8_t Builder::slot() {
+  return checked<std::uint8_t>(m_.slots++, "slots");
+}
+std::uint8_t Builder::local() {
+  return checked<std::uint8_t>(m_.locals++, "locals");
+}
 
 std::uint16_t Builder::begin_function(FunctionKind kind, std::string_view name) {
   if (in_function_) end_function();
@@ -101,7 +105,9 @@ Label Builder::label() {
   return Label{static_cast<std::uint32_t>(labels_.size() - 1)};
 }
 
-void Builder::bind(Label l) { labels_.at(l.id) = pc(); }
+void Builder::bind(Label l) {
+  labels_.at(l.id) = pc();
+}
 
 void Builder::put(std::uint64_t v, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) m_.code.push_back(static_cast<std::uint8_t>(v >> (8 * i)));

@@ -48,7 +48,8 @@ std::string time_utc(std::int64_t t) {
   const std::int64_t d = doy - (153 * mp + 2) / 5 + 1;
   const std::int64_t mo = mp < 10 ? mp + 3 : mp - 9;
   const std::int64_t y = yoe + era * 400 + (mo <= 2);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", y, mo, d, secs / 3600, secs / 60 % 60, secs % 60);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", y, mo, d, secs / 3600, secs / 60 % 60,
+                     secs % 60);
 }
 
 std::string decimal(std::int64_t units, std::uint8_t scale) {
@@ -73,7 +74,9 @@ std::string quoted(std::string_view s) {
   return out + "\"";
 }
 
-std::string share(std::uint32_t bp) { return fmt::format("{}.{:02}%", bp / 100, bp % 100); }
+std::string share(std::uint32_t bp) {
+  return fmt::format("{}.{:02}%", bp / 100, bp % 100);
+}
 
 class Listing {
  public:
@@ -107,7 +110,8 @@ class Listing {
   std::string channels(const std::vector<std::uint8_t>& cs) const {
     if (cs.empty()) return "all channels";
     std::string out;
-    for (auto c : cs) out += (out.empty() ? "" : ", ") + (c < m_.channels.size() ? name(m_.channels[c].name) : "?");
+    for (auto c : cs)
+      out += (out.empty() ? "" : ", ") + (c < m_.channels.size() ? name(m_.channels[c].name) : "?");
     return out;
   }
 
@@ -116,15 +120,22 @@ class Listing {
     out_ += fmt::format("; scenario {}", name(sc.name));
     if (sc.title != kNoString) out_ += " " + quoted(name(sc.title));
     out_ += "\n";
-    for (const SourceFile& s : m_.sources) out_ += fmt::format("; source {} (hash {:016x})\n", name(s.name), s.hash);
+    for (const SourceFile& s : m_.sources)
+      out_ += fmt::format("; source {} (hash {:016x})\n", name(s.name), s.hash);
     switch (sc.trigger) {
-      case TriggerKind::Event: out_ += "; trigger " + event(sc.trigger_event); break;
+      case TriggerKind::Event:
+        out_ += "; trigger " + event(sc.trigger_event);
+        break;
       case TriggerKind::Every:
         out_ += "; trigger every " + duration(sc.every_seconds);
         if (sc.every_at != kNoClock) out_ += " at " + clock(sc.every_at);
         break;
-      case TriggerKind::Manual: out_ += "; trigger manual"; break;
-      default: out_ += "; trigger ?"; break;
+      case TriggerKind::Manual:
+        out_ += "; trigger manual";
+        break;
+      default:
+        out_ += "; trigger ?";
+        break;
     }
     if (sc.trigger_where_fn != kNoFunction) out_ += " where " + fn(sc.trigger_where_fn);
     out_ += "\n";
@@ -143,24 +154,34 @@ class Listing {
     for (const QuietHours& q : sc.quiet_hours)
       out_ += fmt::format("; quiet hours {}..{} for {}\n", clock(q.from), clock(q.to), channels(q.channels));
     for (const Limit& l : sc.limits)
-      out_ += fmt::format("; limit {} per {} for {}\n", l.count, duration(l.per_seconds), channels(l.channels));
+      out_ +=
+          fmt::format("; limit {} per {} for {}\n", l.count, duration(l.per_seconds), channels(l.channels));
     out_ += "; reentry ";
     switch (sc.reentry) {
-      case ReentryKind::Never: out_ += "never"; break;
-      case ReentryKind::Parallel: out_ += "parallel"; break;
-      case ReentryKind::After: out_ += "after " + duration(sc.reentry_seconds); break;
-      default: out_ += "?"; break;
+      case ReentryKind::Never:
+        out_ += "never";
+        break;
+      case ReentryKind::Parallel:
+        out_ += "parallel";
+        break;
+      case ReentryKind::After:
+        out_ += "after " + duration(sc.reentry_seconds);
+        break;
+      default:
+        out_ += "?";
+        break;
     }
     if (sc.control) out_ += ", control " + share(sc.control);
     if (sc.urgent) out_ += ", urgent";
     out_ += "\n";
     for (std::size_t i = 0; i < m_.splits.size(); ++i) {
       out_ += fmt::format("; split {} {}:", i, name(m_.splits[i].name));
-      for (const Branch& b : m_.splits[i].branches) out_ += fmt::format(" {} {}", name(b.name), share(b.share));
+      for (const Branch& b : m_.splits[i].branches)
+        out_ += fmt::format(" {} {}", name(b.name), share(b.share));
       out_ += "\n";
     }
-    out_ += fmt::format("; locals {}, slots {}, {} constants, {} strings, code {} bytes\n", m_.locals, m_.slots,
-                        m_.constants.size(), m_.strings.size(), m_.code.size());
+    out_ += fmt::format("; locals {}, slots {}, {} constants, {} strings, code {} bytes\n", m_.locals,
+                        m_.slots, m_.constants.size(), m_.strings.size(), m_.code.size());
   }
 
   std::string operand(const Instr& in, Operand k, std::uint32_t v) const {
@@ -168,14 +189,18 @@ class Listing {
       case Operand::Const:
         return v < m_.constants.size() ? fmt::format("k{} {}", v, constant_to_string(m_, m_.constants[v]))
                                        : fmt::format("k{} ?", v);
-      case Operand::Field: return v < m_.fields.size() ? name(m_.fields[v]) : fmt::format("field{}?", v);
-      case Operand::Local: return fmt::format("l{}", v);
+      case Operand::Field:
+        return v < m_.fields.size() ? name(m_.fields[v]) : fmt::format("field{}?", v);
+      case Operand::Local:
+        return fmt::format("l{}", v);
       case Operand::Builtin: {
         const auto all = builtins::all();
         return v < all.size() ? std::string(all[v].name) : fmt::format("builtin{}?", v);
       }
-      case Operand::Count: return std::to_string(v);
-      case Operand::Target: return fmt::format("-> {:04x}", v);
+      case Operand::Count:
+        return std::to_string(v);
+      case Operand::Target:
+        return fmt::format("-> {:04x}", v);
       case Operand::Targets: {
         std::string out = "[";
         const Split* s = in.operand[0] < m_.splits.size() ? &m_.splits[in.operand[0]] : nullptr;
@@ -186,8 +211,10 @@ class Listing {
         }
         return out + "]";
       }
-      case Operand::Channel: return v < m_.channels.size() ? name(m_.channels[v].name) : fmt::format("channel{}?", v);
-      case Operand::Slot: return fmt::format("s{}", v);
+      case Operand::Channel:
+        return v < m_.channels.size() ? name(m_.channels[v].name) : fmt::format("channel{}?", v);
+      case Operand::Slot:
+        return fmt::format("s{}", v);
       case Operand::Template: {
         if (v >= m_.templates.size()) return fmt::format("template{}?", v);
         std::string out = quoted(name(m_.templates[v].name)) + "(";
@@ -195,11 +222,16 @@ class Listing {
           out += (i ? ", " : "") + name(m_.templates[v].args[i]);
         return out + ")";
       }
-      case Operand::Split: return v < m_.splits.size() ? name(m_.splits[v].name) : fmt::format("split{}?", v);
-      case Operand::Event: return event(v);
-      case Operand::Func: return fn(static_cast<std::uint16_t>(v));
-      case Operand::Outcome: return std::string(outcome_name(v));
-      case Operand::EndKind: return std::string(end_kind_name(v));
+      case Operand::Split:
+        return v < m_.splits.size() ? name(m_.splits[v].name) : fmt::format("split{}?", v);
+      case Operand::Event:
+        return event(v);
+      case Operand::Func:
+        return fn(static_cast<std::uint16_t>(v));
+      case Operand::Outcome:
+        return std::string(outcome_name(v));
+      case Operand::EndKind:
+        return std::string(end_kind_name(v));
     }
     return "?";
   }
@@ -214,8 +246,8 @@ class Listing {
     if (s.file == 0 && s.line >= 1 && s.line <= lines_.size())
       out_ += fmt::format("        ; {:>3} | {}\n", s.line, lines_[s.line - 1]);
     else if (!lines_.empty())
-      out_ += fmt::format("        ; {}:{}:{}\n", s.file < m_.sources.size() ? name(m_.sources[s.file].name) : "?",
-                          s.line, s.column);
+      out_ += fmt::format("        ; {}:{}:{}\n",
+                          s.file < m_.sources.size() ? name(m_.sources[s.file].name) : "?", s.line, s.column);
   }
 
   void function(std::size_t i) {
@@ -236,7 +268,8 @@ class Listing {
       }
       const OpInfo& oi = info(in->op);
       std::string line = fmt::format("  {:04x}  {:<14}", pc, oi.name);
-      for (std::size_t k = 0; k < oi.operand_count; ++k) line += " " + operand(*in, oi.operands[k], in->operand[k]);
+      for (std::size_t k = 0; k < oi.operand_count; ++k)
+        line += " " + operand(*in, oi.operands[k], in->operand[k]);
       while (!line.empty() && line.back() == ' ') line.pop_back();
       out_ += line + "\n";
       pc += in->size;
@@ -254,12 +287,18 @@ class Listing {
 
 std::string constant_to_string(const Module& m, const Constant& c) {
   switch (c.kind) {
-    case ConstKind::Int: return std::to_string(c.value);
-    case ConstKind::Decimal: return decimal(c.value, c.scale);
-    case ConstKind::Duration: return duration(c.value);
-    case ConstKind::Time: return time_utc(c.value);
-    case ConstKind::Clock: return clock(c.value);
-    case ConstKind::Bool: return c.value ? "true" : "false";
+    case ConstKind::Int:
+      return std::to_string(c.value);
+    case ConstKind::Decimal:
+      return decimal(c.value, c.scale);
+    case ConstKind::Duration:
+      return duration(c.value);
+    case ConstKind::Time:
+      return time_utc(c.value);
+    case ConstKind::Clock:
+      return clock(c.value);
+    case ConstKind::Bool:
+      return c.value ? "true" : "false";
     case ConstKind::String:
       return c.value >= 0 && static_cast<std::uint64_t>(c.value) < m.strings.size()
                  ? quoted(m.strings[static_cast<std::size_t>(c.value)])

@@ -3,13 +3,14 @@
 // The reader treats its input as hostile: every read is bounds-checked, every count is checked
 // against the bytes left before anything is allocated for it, and the first problem becomes the
 // Error with its absolute byte offset.
+#include "cascade/bytecode/io.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <array>
 #include <optional>
 
-#include "cascade/bytecode/io.hpp"
 #include "cascade/bytecode/verify.hpp"
 
 namespace cascade::bytecode {
@@ -22,10 +23,13 @@ constexpr std::size_t kHeaderSize = 20;
 constexpr std::size_t kDirEntrySize = 12;
 constexpr std::size_t kChecksumSize = 8;
 
-constexpr std::string_view kSectionNames[] = {"?",      "strings",   "constants", "code",   "spans",    "channels",
-                                              "events", "fields",    "templates", "splits", "scenario", "sources"};
+constexpr std::string_view kSectionNames[] = {"?",         "strings",  "constants", "code",
+                                              "spans",     "channels", "events",    "fields",
+                                              "templates", "splits",   "scenario",  "sources"};
 
-std::string_view section_name(std::uint16_t id) { return id <= kSectionCount ? kSectionNames[id] : "?"; }
+std::string_view section_name(std::uint16_t id) {
+  return id <= kSectionCount ? kSectionNames[id] : "?";
+}
 
 // ---------------------------------------------------------------------------------------------
 // Writing
@@ -48,7 +52,9 @@ class Writer {
     }
     u8(v);
   }
-  void svar(std::int64_t v) { uvar((static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63)); }
+  void svar(std::int64_t v) {
+    uvar((static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63));
+  }
 };
 
 void put_channels(Writer& w, const std::vector<std::uint8_t>& chans) {
@@ -73,11 +79,24 @@ std::array<std::vector<std::uint8_t>, kSectionCount> encode_sections(const Modul
     for (const Constant& c : m.constants) {
       s.u8(static_cast<std::uint8_t>(c.kind));
       switch (c.kind) {
-        case ConstKind::Int: case ConstKind::Duration: case ConstKind::Time: s.i64(c.value); break;
-        case ConstKind::Decimal: s.i64(c.value); s.u8(c.scale); break;
-        case ConstKind::Clock: s.u16(static_cast<std::uint64_t>(c.value)); break;
-        case ConstKind::Bool: s.u8(static_cast<std::uint64_t>(c.value)); break;
-        case ConstKind::String: s.u32(static_cast<std::uint64_t>(c.value)); break;
+        case ConstKind::Int:
+        case ConstKind::Duration:
+        case ConstKind::Time:
+          s.i64(c.value);
+          break;
+        case ConstKind::Decimal:
+          s.i64(c.value);
+          s.u8(c.scale);
+          break;
+        case ConstKind::Clock:
+          s.u16(static_cast<std::uint64_t>(c.value));
+          break;
+        case ConstKind::Bool:
+          s.u8(static_cast<std::uint64_t>(c.value));
+          break;
+        case ConstKind::String:
+          s.u32(static_cast<std::uint64_t>(c.value));
+          break;
       }
     }
   }
@@ -208,7 +227,8 @@ std::array<std::vector<std::uint8_t>, kSectionCount> encode_sections(const Modul
 // Spans and sources describe where code came from, not what it does: they stay out of the
 // program hash so that an edit that only moves lines keeps instances' program version.
 bool hashed_section(std::uint16_t id) {
-  return id != static_cast<std::uint16_t>(SectionId::Spans) && id != static_cast<std::uint16_t>(SectionId::Sources);
+  return id != static_cast<std::uint16_t>(SectionId::Spans) &&
+         id != static_cast<std::uint16_t>(SectionId::Sources);
 }
 
 std::uint64_t hash_section(std::uint64_t h, std::uint16_t id, std::span<const std::uint8_t> bytes) {
@@ -224,7 +244,8 @@ std::uint64_t hash_section(std::uint64_t h, std::uint16_t id, std::span<const st
 
 class Reader {
  public:
-  Reader(std::span<const std::uint8_t> bytes, std::size_t begin, std::size_t end) : b_(bytes), pos_(begin), end_(end) {}
+  Reader(std::span<const std::uint8_t> bytes, std::size_t begin, std::size_t end)
+      : b_(bytes), pos_(begin), end_(end) {}
 
   bool failed() const { return error_.has_value(); }
   const Error& error() const { return *error_; }
@@ -342,7 +363,8 @@ void read_section(Reader& r, SectionId id, Module& m) {
         const std::uint32_t n = r.u32("string length");
         auto bytes = r.take(n, "string");
         m.strings[i].assign(bytes.begin(), bytes.end());
-        if (!r.failed() && !valid_utf8(m.strings[i])) r.fail(at, fmt::format("string {} is not valid UTF-8", i));
+        if (!r.failed() && !valid_utf8(m.strings[i]))
+          r.fail(at, fmt::format("string {} is not valid UTF-8", i));
       }
       break;
     }
@@ -352,7 +374,11 @@ void read_section(Reader& r, SectionId id, Module& m) {
         Constant& c = m.constants[i];
         c.kind = static_cast<ConstKind>(r.small(7, "constant kind"));
         switch (c.kind) {
-          case ConstKind::Int: case ConstKind::Duration: case ConstKind::Time: c.value = r.i64("constant"); break;
+          case ConstKind::Int:
+          case ConstKind::Duration:
+          case ConstKind::Time:
+            c.value = r.i64("constant");
+            break;
           case ConstKind::Decimal: {
             c.value = r.i64("decimal");
             const std::size_t at = r.pos();
@@ -360,9 +386,15 @@ void read_section(Reader& r, SectionId id, Module& m) {
             if (!r.failed() && c.scale > 18) r.fail(at, fmt::format("decimal scale {} is above 18", c.scale));
             break;
           }
-          case ConstKind::Clock: c.value = r.u16("clock"); break;
-          case ConstKind::Bool: c.value = r.small(2, "bool constant"); break;
-          case ConstKind::String: c.value = r.u32("string constant"); break;
+          case ConstKind::Clock:
+            c.value = r.u16("clock");
+            break;
+          case ConstKind::Bool:
+            c.value = r.small(2, "bool constant");
+            break;
+          case ConstKind::String:
+            c.value = r.u32("string constant");
+            break;
         }
       }
       break;
@@ -379,7 +411,8 @@ void read_section(Reader& r, SectionId id, Module& m) {
       }
       const std::size_t at = r.pos();
       const std::uint32_t n = r.u32("code length");
-      if (!r.failed() && n > kMaxCode) r.fail(at, fmt::format("code of {} bytes is above the limit {}", n, kMaxCode));
+      if (!r.failed() && n > kMaxCode)
+        r.fail(at, fmt::format("code of {} bytes is above the limit {}", n, kMaxCode));
       auto bytes = r.take(n, "code");
       m.code.assign(bytes.begin(), bytes.end());
       break;
@@ -505,7 +538,8 @@ Result<Module> read_module(std::span<const std::uint8_t> bytes, ReadInfo* ri, co
   const std::uint16_t version = h.u16("format version");
   if (h.failed()) return h.error();
   if (version != kFormatVersion)
-    return Error{4, fmt::format("unsupported format version {} (this build reads version {})", version, kFormatVersion)};
+    return Error{4, fmt::format("unsupported format version {} (this build reads version {})", version,
+                                kFormatVersion)};
   if (bytes.size() < kHeaderSize + kChecksumSize)
     return Error{bytes.size(), fmt::format("truncated: {} bytes is shorter than a header", bytes.size())};
   const std::size_t body = bytes.size() - kChecksumSize;
@@ -514,8 +548,9 @@ Result<Module> read_module(std::span<const std::uint8_t> bytes, ReadInfo* ri, co
     const std::uint64_t stored = c.u64("checksum");
     const std::uint64_t actual = fnv1a64(bytes.first(body));
     if (stored != actual)
-      return Error{body, fmt::format("bad checksum: stored {:016x}, computed {:016x} (corrupt or truncated file)",
-                                     stored, actual)};
+      return Error{body,
+                   fmt::format("bad checksum: stored {:016x}, computed {:016x} (corrupt or truncated file)",
+                               stored, actual)};
   }
   const std::size_t flags_at = h.pos();
   if (h.u16("flags") != 0) return Error{flags_at, "unknown flags set"};
@@ -525,7 +560,8 @@ Result<Module> read_module(std::span<const std::uint8_t> bytes, ReadInfo* ri, co
   h.u16("reserved");
   if (h.failed()) return h.error();
   if (nsections != kSectionCount)
-    return Error{count_at, fmt::format("{} sections; format version 1 has exactly {}", nsections, kSectionCount)};
+    return Error{count_at,
+                 fmt::format("{} sections; format version 1 has exactly {}", nsections, kSectionCount)};
   const std::size_t dir_end = kHeaderSize + kDirEntrySize * kSectionCount;
   if (dir_end > body) return Error{kHeaderSize, "truncated: the section directory does not fit in the file"};
 
@@ -540,32 +576,38 @@ Result<Module> read_module(std::span<const std::uint8_t> bytes, ReadInfo* ri, co
     const std::uint32_t length = h.u32("section length");
     if (h.failed()) return h.error();
     if (id != i + 1)
-      return Error{entry_at, id == 0 || id > kSectionCount
-                                 ? fmt::format("unknown section id {}", id)
-                                 : fmt::format("section {} is missing or out of order (found {} in place {})",
-                                               section_name(static_cast<std::uint16_t>(i + 1)), section_name(id), i)};
+      return Error{entry_at,
+                   id == 0 || id > kSectionCount
+                       ? fmt::format("unknown section id {}", id)
+                       : fmt::format("section {} is missing or out of order (found {} in place {})",
+                                     section_name(static_cast<std::uint16_t>(i + 1)), section_name(id), i)};
     if (reserved != 0) return Error{entry_at + 2, "reserved directory bytes are not zero"};
     const std::string_view name = section_name(id);
     if (offset > body || length > body - offset)
-      return Error{entry_at + 4, fmt::format("section {} at [{}, {}) is outside the file (sections end at {})", name,
-                                             offset, std::uint64_t{offset} + length, body)};
+      return Error{entry_at + 4,
+                   fmt::format("section {} at [{}, {}) is outside the file (sections end at {})", name,
+                               offset, std::uint64_t{offset} + length, body)};
     if (offset < expected_at)
-      return Error{entry_at + 4, fmt::format("section {} at {} overlaps what precedes it (ends at {})", name, offset,
-                                             expected_at)};
+      return Error{entry_at + 4, fmt::format("section {} at {} overlaps what precedes it (ends at {})", name,
+                                             offset, expected_at)};
     if (offset > expected_at)
-      return Error{entry_at + 4, fmt::format("gap of {} bytes before section {}", offset - expected_at, name)};
+      return Error{entry_at + 4,
+                   fmt::format("gap of {} bytes before section {}", offset - expected_at, name)};
     Reader r(bytes, offset, offset + length);
     if (id == static_cast<std::uint16_t>(SectionId::Code) && ri) ri->code_bytes_at = offset;
     read_section(r, static_cast<SectionId>(id), m);
     if (r.failed()) return Error{r.error().offset, fmt::format("{} section: {}", name, r.error().message)};
-    if (r.left() != 0) return Error{r.pos(), fmt::format("{} unread bytes at the end of section {}", r.left(), name)};
+    if (r.left() != 0)
+      return Error{r.pos(), fmt::format("{} unread bytes at the end of section {}", r.left(), name)};
     if (hashed_section(id)) hash = hash_section(hash, id, bytes.subspan(offset, length));
     expected_at = std::size_t{offset} + length;
   }
   if (expected_at != body)
-    return Error{expected_at, fmt::format("{} bytes between the last section and the checksum", body - expected_at)};
+    return Error{expected_at,
+                 fmt::format("{} bytes between the last section and the checksum", body - expected_at)};
   if (opts.check_integrity && hash != stored_hash)
-    return Error{8, fmt::format("program hash {:016x} does not match the sections ({:016x})", stored_hash, hash)};
+    return Error{
+        8, fmt::format("program hash {:016x} does not match the sections ({:016x})", stored_hash, hash)};
   if (ri) ri->code_bytes_at += 6 + 13 * m.functions.size() + 4;
   return m;
 }
@@ -695,7 +737,8 @@ Result<std::vector<Module>> read_bundle(std::span<const std::uint8_t> bytes, con
   h.u16("reserved");
   if (h.failed()) return h.error();
   if (version != kFormatVersion)
-    return Error{4, fmt::format("unsupported bundle version {} (this build reads version {})", version, kFormatVersion)};
+    return Error{4, fmt::format("unsupported bundle version {} (this build reads version {})", version,
+                                kFormatVersion)};
   const std::size_t n = h.count32(8, "modules");
   if (h.failed()) return h.error();
   std::vector<Module> out;
@@ -707,15 +750,16 @@ Result<std::vector<Module>> read_bundle(std::span<const std::uint8_t> bytes, con
     const std::uint32_t length = h.u32("module length");
     if (h.failed()) return h.error();
     if (offset != expected_at || length > bytes.size() - std::min<std::size_t>(offset, bytes.size()))
-      return Error{entry_at, fmt::format("module {} at [{}, {}) is not where the bundle's modules lie", i, offset,
-                                         std::uint64_t{offset} + length)};
+      return Error{entry_at, fmt::format("module {} at [{}, {}) is not where the bundle's modules lie", i,
+                                         offset, std::uint64_t{offset} + length)};
     auto r = read(bytes.subspan(offset, length), opts);
     if (!r) return Error{offset + r.error().offset, fmt::format("module {}: {}", i, r.error().message)};
     out.push_back(std::move(r.value()));
     expected_at = std::size_t{offset} + length;
   }
   if (expected_at != bytes.size())
-    return Error{expected_at, fmt::format("{} trailing bytes after the bundle's last module", bytes.size() - expected_at)};
+    return Error{expected_at,
+                 fmt::format("{} trailing bytes after the bundle's last module", bytes.size() - expected_at)};
   return out;
 }
 

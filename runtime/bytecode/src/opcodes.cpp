@@ -42,55 +42,97 @@ std::uint32_t read_le(std::span<const std::uint8_t> code, std::size_t at, std::s
 
 }  // namespace
 
-const OpInfo* info(std::uint8_t opcode) { return opcode < kOpCount ? &kOps[opcode] : nullptr; }
-const OpInfo& info(Op op) { return kOps[static_cast<std::size_t>(op)]; }
-std::span<const OpInfo> all_ops() { return kOps; }
+const OpInfo* info(std::uint8_t opcode) {
+  return opcode < kOpCount ? &kOps[opcode] : nullptr;
+}
+const OpInfo& info(Op op) {
+  return kOps[static_cast<std::size_t>(op)];
+}
+std::span<const OpInfo> all_ops() {
+  return kOps;
+}
 
 std::size_t operand_size(Operand k) {
   switch (k) {
-    case Const: case Field: case Template: case Split: case Event: case Func: return 2;
-    case Target: return 4;
-    case Local: case Builtin: case Count: case Targets: case Channel: case Slot: case Outcome:
-    case EndKind: return 1;
+    case Const:
+    case Field:
+    case Template:
+    case Split:
+    case Event:
+    case Func:
+      return 2;
+    case Target:
+      return 4;
+    case Local:
+    case Builtin:
+    case Count:
+    case Targets:
+    case Channel:
+    case Slot:
+    case Outcome:
+    case EndKind:
+      return 1;
   }
   return 1;
 }
 
 std::string_view operand_name(Operand k) {
   switch (k) {
-    case Const: return "const";
-    case Field: return "field";
-    case Local: return "local";
-    case Builtin: return "builtin";
-    case Count: return "count";
-    case Target: return "target";
-    case Targets: return "targets";
-    case Channel: return "channel";
-    case Slot: return "slot";
-    case Template: return "template";
-    case Split: return "split";
-    case Event: return "event";
-    case Func: return "func";
-    case Outcome: return "outcome";
-    case EndKind: return "end";
+    case Const:
+      return "const";
+    case Field:
+      return "field";
+    case Local:
+      return "local";
+    case Builtin:
+      return "builtin";
+    case Count:
+      return "count";
+    case Target:
+      return "target";
+    case Targets:
+      return "targets";
+    case Channel:
+      return "channel";
+    case Slot:
+      return "slot";
+    case Template:
+      return "template";
+    case Split:
+      return "split";
+    case Event:
+      return "event";
+    case Func:
+      return "func";
+    case Outcome:
+      return "outcome";
+    case EndKind:
+      return "end";
   }
   return "?";
 }
 
 std::string_view outcome_name(std::uint32_t outcome) {
   switch (outcome) {
-    case 0: return "delivered";
-    case 1: return "opened";
-    case 2: return "clicked";
-    default: return "?";
+    case 0:
+      return "delivered";
+    case 1:
+      return "opened";
+    case 2:
+      return "clicked";
+    default:
+      return "?";
   }
 }
 
 std::string_view end_kind_name(std::uint32_t kind) {
   switch (kind) {
-    case 0: return "completed";
-    case 1: return "stopped";
-    default: return "?";
+    case 0:
+      return "completed";
+    case 1:
+      return "stopped";
+    default:
+      return "?";
   }
 }
 

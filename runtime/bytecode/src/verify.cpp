@@ -35,7 +35,8 @@ class Verifier {
  private:
   template <class... A>
   void error(fmt::format_string<A...> f, A&&... a) {
-    if (out_.errors.size() < kMaxErrors) out_.errors.push_back({-1, 0, fmt::format(f, std::forward<A>(a)...)});
+    if (out_.errors.size() < kMaxErrors)
+      out_.errors.push_back({-1, 0, fmt::format(f, std::forward<A>(a)...)});
   }
   template <class... A>
   void code_error(std::size_t fn, std::uint32_t pc, fmt::format_string<A...> f, A&&... a) {
@@ -45,7 +46,8 @@ class Verifier {
 
   void string(std::uint32_t i, std::string_view what, bool optional = false) {
     if (optional && i == kNoString) return;
-    if (i >= m_.strings.size()) error("{}: string index {} is out of range ({} strings)", what, i, m_.strings.size());
+    if (i >= m_.strings.size())
+      error("{}: string index {} is out of range ({} strings)", what, i, m_.strings.size());
   }
   void clock(std::uint32_t minutes, std::string_view what) {
     if (minutes >= 24 * 60) error("{}: clock {} minutes is not a time of day", what, minutes);
@@ -59,7 +61,8 @@ class Verifier {
   }
   void channel_list(const std::vector<std::uint8_t>& cs, std::string_view what) {
     for (auto c : cs)
-      if (c >= m_.channels.size()) error("{}: channel {} is out of range ({} channels)", what, c, m_.channels.size());
+      if (c >= m_.channels.size())
+        error("{}: channel {} is out of range ({} channels)", what, c, m_.channels.size());
   }
   void event(std::uint16_t e, std::string_view what) {
     if (e >= m_.events.size()) error("{}: event {} is out of range ({} events)", what, e, m_.events.size());
@@ -72,12 +75,16 @@ class Verifier {
       const Constant& c = m_.constants[i];
       const std::string what = fmt::format("constant {}", i);
       switch (c.kind) {
-        case ConstKind::Int: case ConstKind::Duration: case ConstKind::Time: break;
+        case ConstKind::Int:
+        case ConstKind::Duration:
+        case ConstKind::Time:
+          break;
         case ConstKind::Decimal:
           if (c.scale > 18) error("{}: decimal scale {} is above 18", what, c.scale);
           break;
         case ConstKind::Clock:
-          if (c.value < 0 || c.value >= 24 * 60) error("{}: clock {} minutes is not a time of day", what, c.value);
+          if (c.value < 0 || c.value >= 24 * 60)
+            error("{}: clock {} minutes is not a time of day", what, c.value);
           break;
         case ConstKind::Bool:
           if (c.value != 0 && c.value != 1) error("{}: bool {} is neither 0 nor 1", what, c.value);
@@ -86,7 +93,8 @@ class Verifier {
           if (c.value < 0 || static_cast<std::uint64_t>(c.value) >= m_.strings.size())
             error("{}: string index {} is out of range ({} strings)", what, c.value, m_.strings.size());
           break;
-        default: error("{}: unknown constant kind {}", what, static_cast<int>(c.kind));
+        default:
+          error("{}: unknown constant kind {}", what, static_cast<int>(c.kind));
       }
       if (c.kind != ConstKind::Decimal && c.scale != 0) error("{}: a scale on a non-decimal constant", what);
     }
@@ -102,7 +110,8 @@ class Verifier {
       if ((i == 0) != (f.kind == FunctionKind::Main))
         error("function {} is {}; function 0 is the main body and only it", i,
               f.kind == FunctionKind::Main ? "a main body" : "an expression function");
-      if (f.offset != at) error("function {} starts at {}, not where the previous one ends ({})", i, f.offset, at);
+      if (f.offset != at)
+        error("function {} starts at {}, not where the previous one ends ({})", i, f.offset, at);
       if (f.length == 0) error("function {} is empty", i);
       at = std::uint64_t{f.offset} + f.length;
     }
@@ -113,10 +122,13 @@ class Verifier {
       const Span& s = m_.spans[i];
       if (i > 0 && s.offset <= m_.spans[i - 1].offset) error("span {}: offsets must ascend", i);
       if (s.offset >= m_.code.size()) error("span {}: offset {} is past the code", i, s.offset);
-      if (s.file >= m_.sources.size()) error("span {}: file {} is out of range ({} sources)", i, s.file, m_.sources.size());
-      if (s.end_line < s.line) error("span {}: ends (line {}) before it starts (line {})", i, s.end_line, s.line);
+      if (s.file >= m_.sources.size())
+        error("span {}: file {} is out of range ({} sources)", i, s.file, m_.sources.size());
+      if (s.end_line < s.line)
+        error("span {}: ends (line {}) before it starts (line {})", i, s.end_line, s.line);
     }
-    for (std::size_t i = 0; i < m_.sources.size(); ++i) string(m_.sources[i].name, fmt::format("source {}", i));
+    for (std::size_t i = 0; i < m_.sources.size(); ++i)
+      string(m_.sources[i].name, fmt::format("source {}", i));
     for (std::size_t i = 0; i < m_.channels.size(); ++i) {
       string(m_.channels[i].name, fmt::format("channel {} name", i));
       string(m_.channels[i].kind, fmt::format("channel {} kind", i));
@@ -134,36 +146,45 @@ class Verifier {
     for (std::size_t i = 0; i < m_.splits.size(); ++i) {
       const Split& s = m_.splits[i];
       string(s.name, fmt::format("split {} name", i));
-      if (s.branches.empty() || s.branches.size() > 255) error("split {}: {} branches (1 to 255)", i, s.branches.size());
+      if (s.branches.empty() || s.branches.size() > 255)
+        error("split {}: {} branches (1 to 255)", i, s.branches.size());
       std::uint32_t total = 0;
       for (const Branch& b : s.branches) {
         string(b.name, fmt::format("split {} branch", i));
         total += b.share;
       }
-      if (total != kShareTotal) error("split {}: shares sum to {} basis points, not {}", i, total, kShareTotal);
+      if (total != kShareTotal)
+        error("split {}: shares sum to {} basis points, not {}", i, total, kShareTotal);
     }
 
     const Scenario& sc = m_.scenario;
     string(sc.name, "scenario name");
     string(sc.title, "scenario title", true);
     switch (sc.trigger) {
-      case TriggerKind::Event: event(sc.trigger_event, "trigger"); break;
+      case TriggerKind::Event:
+        event(sc.trigger_event, "trigger");
+        break;
       case TriggerKind::Every:
         if (sc.every_seconds <= 0) error("trigger every: period {}s is not positive", sc.every_seconds);
         if (sc.every_at != kNoClock) clock(sc.every_at, "trigger every … at");
         break;
-      case TriggerKind::Manual: break;
-      default: error("unknown trigger kind {}", static_cast<int>(sc.trigger));
+      case TriggerKind::Manual:
+        break;
+      default:
+        error("unknown trigger kind {}", static_cast<int>(sc.trigger));
     }
     expr_fn(sc.trigger_where_fn, "trigger where");
     expr_fn(sc.audience_fn, "audience");
     if (sc.control > kShareTotal) error("control share {} basis points is above 100%", sc.control);
     switch (sc.reentry) {
-      case ReentryKind::Never: case ReentryKind::Parallel: break;
+      case ReentryKind::Never:
+      case ReentryKind::Parallel:
+        break;
       case ReentryKind::After:
         if (sc.reentry_seconds <= 0) error("reentry after: duration {}s is not positive", sc.reentry_seconds);
         break;
-      default: error("unknown reentry kind {}", static_cast<int>(sc.reentry));
+      default:
+        error("unknown reentry kind {}", static_cast<int>(sc.reentry));
     }
     for (const QuietHours& q : sc.quiet_hours) {
       clock(q.from, "quiet hours");
@@ -172,7 +193,8 @@ class Verifier {
       channel_list(q.channels, "quiet hours");
     }
     for (const Limit& l : sc.limits) {
-      if (l.count == 0 || l.per_seconds <= 0) error("limit {} per {}s is not positive", l.count, l.per_seconds);
+      if (l.count == 0 || l.per_seconds <= 0)
+        error("limit {} per {}s is not positive", l.count, l.per_seconds);
       channel_list(l.channels, "limit");
     }
     if (sc.has_goal) {
@@ -190,21 +212,33 @@ class Verifier {
   bool operand(std::size_t fn, const Instr& in, Operand k, std::uint32_t v) {
     auto range = [&](std::size_t size, std::string_view table) {
       if (v < size) return true;
-      code_error(fn, in.pc, "{}: {} {} is out of range ({} {})", info(in.op).name, operand_name(k), v, size, table);
+      code_error(fn, in.pc, "{}: {} {} is out of range ({} {})", info(in.op).name, operand_name(k), v, size,
+                 table);
       return false;
     };
     switch (k) {
-      case Operand::Const: return range(m_.constants.size(), "constants");
-      case Operand::Field: return range(m_.fields.size(), "field paths");
-      case Operand::Local: return range(m_.locals, "locals");
-      case Operand::Builtin: return range(kBuiltinCount, "builtins");
-      case Operand::Channel: return range(m_.channels.size(), "channels");
-      case Operand::Slot: return range(m_.slots, "slots");
-      case Operand::Template: return range(m_.templates.size(), "templates");
-      case Operand::Split: return range(m_.splits.size(), "splits");
-      case Operand::Event: return range(m_.events.size(), "events");
-      case Operand::Outcome: return range(3, "outcomes");
-      case Operand::EndKind: return range(2, "end kinds");
+      case Operand::Const:
+        return range(m_.constants.size(), "constants");
+      case Operand::Field:
+        return range(m_.fields.size(), "field paths");
+      case Operand::Local:
+        return range(m_.locals, "locals");
+      case Operand::Builtin:
+        return range(kBuiltinCount, "builtins");
+      case Operand::Channel:
+        return range(m_.channels.size(), "channels");
+      case Operand::Slot:
+        return range(m_.slots, "slots");
+      case Operand::Template:
+        return range(m_.templates.size(), "templates");
+      case Operand::Split:
+        return range(m_.splits.size(), "splits");
+      case Operand::Event:
+        return range(m_.events.size(), "events");
+      case Operand::Outcome:
+        return range(3, "outcomes");
+      case Operand::EndKind:
+        return range(2, "end kinds");
       case Operand::Func:
         if (v == kNoFunction) return true;
         if (!range(m_.functions.size(), "functions")) return false;
@@ -213,7 +247,10 @@ class Verifier {
           return false;
         }
         return true;
-      case Operand::Count: case Operand::Target: case Operand::Targets: return true;
+      case Operand::Count:
+      case Operand::Target:
+      case Operand::Targets:
+        return true;
     }
     return true;
   }
@@ -239,7 +276,8 @@ class Verifier {
     // 2. Operands: indexes in range, counts consistent with the tables, targets on starts.
     auto target_ok = [&](const Instr& in, std::uint32_t t) {
       if (t < begin || t >= end) {
-        code_error(fn, in.pc, "{}: jump target {} is outside the function [{}, {})", info(in.op).name, t, begin, end);
+        code_error(fn, in.pc, "{}: jump target {} is outside the function [{}, {})", info(in.op).name, t,
+                   begin, end);
         return false;
       }
       if (index_at[t - begin] < 0) {
@@ -269,8 +307,8 @@ class Verifier {
       if (in.op == Op::Call) {
         const std::size_t want = builtins::arity(builtins::all()[in.operand[0]]);
         if (in.operand[1] != want)
-          return code_error(fn, in.pc, "call {}: {} arguments, it takes {}", builtins::all()[in.operand[0]].name,
-                            in.operand[1], want);
+          return code_error(fn, in.pc, "call {}: {} arguments, it takes {}",
+                            builtins::all()[in.operand[0]].name, in.operand[1], want);
       }
     }
 
@@ -287,7 +325,8 @@ class Verifier {
         return true;
       }
       if (depth[j] != d) {
-        code_error(fn, from.pc, "inconsistent stack depth at {}: {} on one path, {} on another", to, depth[j], d);
+        code_error(fn, from.pc, "inconsistent stack depth at {}: {} on one path, {} on another", to, depth[j],
+                   d);
         return false;
       }
       return true;
@@ -303,7 +342,8 @@ class Verifier {
         return code_error(fn, in.pc, "stack underflow: {} pops {} with {} on the stack", oi.name, pops, d);
       const std::int32_t rest = d - pops;
       if ((oi.flags & kSettle) && rest != 0)
-        return code_error(fn, in.pc, "{} leaves {} values on the stack (it must be empty there)", oi.name, rest);
+        return code_error(fn, in.pc, "{} leaves {} values on the stack (it must be empty there)", oi.name,
+                          rest);
       const std::int32_t after = rest + oi.pushes;
       if (after > static_cast<std::int32_t>(kMaxStack))
         return code_error(fn, in.pc, "stack overflow: depth {} is above the limit {}", after, kMaxStack);
@@ -341,6 +381,8 @@ std::string VerifyResult::to_string() const {
   return out;
 }
 
-VerifyResult verify(const Module& m) { return Verifier(m).run(); }
+VerifyResult verify(const Module& m) {
+  return Verifier(m).run();
+}
 
 }  // namespace cascade::bytecode

@@ -26,7 +26,9 @@ class Builder {
   std::uint32_t str(std::string_view s);
   std::uint16_t constant(const Constant& c);
   std::uint16_t k_int(std::int64_t v) { return constant({ConstKind::Int, v, 0}); }
-  std::uint16_t k_decimal(std::int64_t units, std::uint8_t scale) { return constant({ConstKind::Decimal, units, scale}); }
+  std::uint16_t k_decimal(std::int64_t units, std::uint8_t scale) {
+    return constant({ConstKind::Decimal, units, scale});
+  }
   std::uint16_t k_duration(std::int64_t s) { return constant({ConstKind::Duration, s, 0}); }
   std::uint16_t k_time(std::int64_t unix_s) { return constant({ConstKind::Time, unix_s, 0}); }
   std::uint16_t k_clock(int minutes) { return constant({ConstKind::Clock, minutes, 0}); }
@@ -36,10 +38,11 @@ class Builder {
   std::uint8_t channel(std::string_view name, std::string_view kind);
   std::uint16_t event(std::string_view name, std::initializer_list<std::string_view> fields = {});
   std::uint16_t templ(std::string_view name, std::initializer_list<std::string_view> args = {});
-  std::uint16_t split(std::string_view name, std::initializer_list<std::pair<std::string_view, std::uint16_t>> branches);
+  std::uint16_t split(std::string_view name,
+                      std::initializer_list<std::pair<std::string_view, std::uint16_t>> branches);
   std::uint32_t source(std::string_view name, std::uint64_t hash);
-  std::uint8_t slot();    // a new send slot
-  std::uint8_t local();   // a new local
+  std::uint8_t slot();   // a new send slot
+  std::uint8_t local();  // a new local
 
   // Code. Functions are emitted one after another; the first must be the main body.
   std::uint16_t begin_function(FunctionKind kind, std::string_view name);

@@ -103,7 +103,7 @@ struct Function {
 // The source span of the code from `offset` up to the next entry's offset.
 struct Span {
   std::uint32_t offset = 0;
-  std::uint32_t file = 0;  // index into Module::sources
+  std::uint32_t file = 0;                                            // index into Module::sources
   std::uint32_t line = 0, column = 0, end_line = 0, end_column = 0;  // 1-based
   bool operator==(const Span&) const = default;
 };
@@ -148,7 +148,7 @@ enum class TriggerKind : std::uint8_t { Event, Every, Manual };
 enum class ReentryKind : std::uint8_t { Never, Parallel, After };
 
 struct QuietHours {
-  std::uint16_t from = 0, to = 0;       // minutes after midnight; from > to wraps midnight
+  std::uint16_t from = 0, to = 0;      // minutes after midnight; from > to wraps midnight
   std::vector<std::uint8_t> channels;  // empty: every channel
   bool operator==(const QuietHours&) const = default;
 };
@@ -177,8 +177,8 @@ struct Scenario {
   std::uint32_t name = kNoString;
   std::uint32_t title = kNoString;
   TriggerKind trigger = TriggerKind::Event;
-  std::uint16_t trigger_event = 0;  // TriggerKind::Event
-  std::int64_t every_seconds = 0;   // TriggerKind::Every
+  std::uint16_t trigger_event = 0;    // TriggerKind::Event
+  std::int64_t every_seconds = 0;     // TriggerKind::Every
   std::uint16_t every_at = kNoClock;  // TriggerKind::Every: minutes after midnight, or none
   std::uint16_t trigger_where_fn = kNoFunction;
   std::uint16_t audience_fn = kNoFunction;
