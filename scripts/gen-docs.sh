@@ -19,3 +19,8 @@ chmod 644 "$tmp"
 mv "$tmp" docs/diagnostics.md
 trap - EXIT
 echo "wrote docs/diagnostics.md"
+
+# The opcode table of docs/bytecode.md comes from runtime/bytecode/include/cascade/bytecode/opcodes.def.
+cmake --build "$build" --target bytecode_tests -j "${JOBS:-2}" >/dev/null
+CASCADE_REGEN_DOCS=1 "$build/tests/bytecode/bytecode_tests" --run_test=docs --log_level=nothing --report_level=no
+echo "wrote docs/bytecode.md"
