@@ -8,25 +8,6 @@
 
 namespace cascade::test {
 
-inline std::string op_text(ast::BinaryOp op) {
-  switch (op) {
-    case ast::BinaryOp::Or: return "or";
-    case ast::BinaryOp::And: return "and";
-    case ast::BinaryOp::Eq: return "==";
-    case ast::BinaryOp::Ne: return "!=";
-    case ast::BinaryOp::Lt: return "<";
-    case ast::BinaryOp::Le: return "<=";
-    case ast::BinaryOp::Gt: return ">";
-    case ast::BinaryOp::Ge: return ">=";
-    case ast::BinaryOp::In: return "in";
-    case ast::BinaryOp::Coalesce: return "??";
-    case ast::BinaryOp::Add: return "+";
-    case ast::BinaryOp::Sub: return "-";
-    case ast::BinaryOp::Mul: return "*";
-    case ast::BinaryOp::Div: return "/";
-  }
-  return "?";
-}
 
 std::string dump(const ast::Expr& e);
 
@@ -83,7 +64,7 @@ inline std::string dump(const ast::Expr& e) {
       return std::string("(") + (u.op == ast::UnaryOp::Not ? "not " : "neg ") + dump(u.operand) + ")";
     }
     std::string operator()(const ast::Binary& b) const {
-      return "(" + op_text(b.op) + " " + dump(b.lhs) + " " + dump(b.rhs) + ")";
+      return "(" + std::string(ast::spelling(b.op)) + " " + dump(b.lhs) + " " + dump(b.rhs) + ")";
     }
     std::string operator()(const ast::Conditional& c) const {
       return "(if " + dump(c.cond) + " " + dump(c.then_expr) + " " + dump(c.else_expr) + ")";

@@ -101,25 +101,6 @@ std::optional<Type> unify(const Type& a, const Type& b) {
   return a;
 }
 
-std::string_view op_text(ast::BinaryOp op) {
-  switch (op) {
-    case ast::BinaryOp::Or: return "or";
-    case ast::BinaryOp::And: return "and";
-    case ast::BinaryOp::Eq: return "==";
-    case ast::BinaryOp::Ne: return "!=";
-    case ast::BinaryOp::Lt: return "<";
-    case ast::BinaryOp::Le: return "<=";
-    case ast::BinaryOp::Gt: return ">";
-    case ast::BinaryOp::Ge: return ">=";
-    case ast::BinaryOp::In: return "in";
-    case ast::BinaryOp::Coalesce: return "??";
-    case ast::BinaryOp::Add: return "+";
-    case ast::BinaryOp::Sub: return "-";
-    case ast::BinaryOp::Mul: return "*";
-    case ast::BinaryOp::Div: return "/";
-  }
-  return "?";
-}
 
 std::string_view outcome_word(ast::OutcomeKind k) {
   switch (k) {
@@ -800,7 +781,7 @@ Type Checker::infer_binary(const ast::Expr& e, const ast::Binary& b, const Ctx& 
     collect_has(b.lhs.get(), b.op == Op::And, narrowed_);
     Type r = infer(b.rhs.get(), cx);
     narrowed_.resize(mark);
-    const std::string what = fmt::format("each side of `{}`", op_text(b.op));
+    const std::string what = fmt::format("each side of `{}`", ast::spelling(b.op));
     expect_bool(b.lhs.get(), l, what);
     expect_bool(b.rhs.get(), r, what);
     return Type::of(Kind::Bool);
@@ -832,7 +813,7 @@ Type Checker::infer_binary(const ast::Expr& e, const ast::Binary& b, const Ctx& 
         report(Code::TypeMismatch, e.span, fmt::format("cannot compare `{}` with `{}`", describe(l), describe(r)),
                mismatch_hint(b.lhs.get(), lr, b.rhs.get(), rr));
       } else if (!ordered(lr.kind)) {
-        report(Code::BadOperands, e.span, op_text(b.op), describe(l), describe(r),
+        report(Code::BadOperands, e.span, ast::spelling(b.op), describe(l), describe(r),
                "only numbers, times, durations, times of day and percentages are ordered; use `==` or `!=`");
       } else {
         need_present(b.lhs.get(), l);
@@ -901,7 +882,7 @@ Type Checker::infer_binary(const ast::Expr& e, const ast::Binary& b, const Ctx& 
       break;
   }
   if (!result) {
-    report(Code::BadOperands, e.span, op_text(b.op), describe(l), describe(r), arithmetic_hint(b.op, lr, rr));
+    report(Code::BadOperands, e.span, ast::spelling(b.op), describe(l), describe(r), arithmetic_hint(b.op, lr, rr));
     return Type::error();
   }
   need_present(b.lhs.get(), l);

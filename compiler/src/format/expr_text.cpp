@@ -10,28 +10,6 @@ namespace {
 
 using namespace cascade::ast;
 
-// clang-format off
-const char* op_text(BinaryOp op) {
-  switch (op) {
-    case BinaryOp::Or: return "or";
-    case BinaryOp::And: return "and";
-    case BinaryOp::Eq: return "==";
-    case BinaryOp::Ne: return "!=";
-    case BinaryOp::Lt: return "<";
-    case BinaryOp::Le: return "<=";
-    case BinaryOp::Gt: return ">";
-    case BinaryOp::Ge: return ">=";
-    case BinaryOp::In: return "in";
-    case BinaryOp::Coalesce: return "??";
-    case BinaryOp::Add: return "+";
-    case BinaryOp::Sub: return "-";
-    case BinaryOp::Mul: return "*";
-    case BinaryOp::Div: return "/";
-  }
-  return "?";
-}
-// clang-format on
-
 // The escapes of the language are \" \\ \n and \{ (a literal brace, not an
 // interpolation). Everything else, UTF-8 included, is written as is.
 //
@@ -180,7 +158,7 @@ class Writer {
   }
   void expand_node(const Binary& n) {
     expr(n.rhs);
-    text(std::string(" ") + op_text(n.op) + " ");
+    text(std::string(" ") + std::string(spelling(n.op)) + " ");
     expr(n.lhs);
   }
   void expand_node(const Conditional& n) {

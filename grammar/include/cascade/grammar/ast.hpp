@@ -17,6 +17,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -45,6 +46,27 @@ enum class BinaryOp : std::uint8_t {
   Add, Sub, Mul, Div,
 };
 enum class UnaryOp : std::uint8_t { Not, Neg };
+
+// How an operator is written in source: the one spelling table for every printer.
+constexpr std::string_view spelling(BinaryOp op) {
+  switch (op) {
+    case BinaryOp::Or: return "or";
+    case BinaryOp::And: return "and";
+    case BinaryOp::Eq: return "==";
+    case BinaryOp::Ne: return "!=";
+    case BinaryOp::Lt: return "<";
+    case BinaryOp::Le: return "<=";
+    case BinaryOp::Gt: return ">";
+    case BinaryOp::Ge: return ">=";
+    case BinaryOp::In: return "in";
+    case BinaryOp::Coalesce: return "??";
+    case BinaryOp::Add: return "+";
+    case BinaryOp::Sub: return "-";
+    case BinaryOp::Mul: return "*";
+    case BinaryOp::Div: return "/";
+  }
+  return "?";
+}
 
 struct BoolLit { bool value = false; };
 struct IntLit { std::int64_t value = 0; };
