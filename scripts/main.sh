@@ -6,8 +6,10 @@ build=${1:-$root/build}
 "$root/scripts/build.sh" "$build"
 cascade=$build/cli/cascade
 cd "$root"
-echo "== cascade check --werror examples/"
-"$cascade" check --werror examples/
+echo "== cascade check --werror examples/ ($(find examples -name '*.cascade' | wc -l) files)"
+"$cascade" check --werror examples/ && echo "clean: no errors, no warnings"
+echo "== what a mistake looks like (tests/golden/check/E0500-outcome-not-reported.cascade)"
+"$cascade" check --color never tests/golden/check/E0500-outcome-not-reported.cascade || true
 echo "== cascade fmt --check examples/"
 "$cascade" fmt --check examples/
 echo "== cascade check --format sarif examples/ (first lines)"
