@@ -44,6 +44,8 @@ struct Command {
 std::span<const Command> commands();
 
 void add_check(CLI::App& app, Run& selected);
+void add_compile(CLI::App& app, Run& selected);
+void add_disasm(CLI::App& app, Run& selected);
 void add_fmt(CLI::App& app, Run& selected);
 void add_help(CLI::App& app, Run& selected);
 void add_gen_docs(CLI::App& app, Run& selected);

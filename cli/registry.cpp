@@ -6,6 +6,8 @@ namespace {
 // Later subcommands (compile, disasm, run, test, graph, simulate, report, serve) go here.
 constexpr Command kCommands[] = {
     {"check", add_check},
+    {"compile", add_compile},
+    {"disasm", add_disasm},
     {"fmt", add_fmt},
     {"help", add_help},
     {"__gen-docs", add_gen_docs},  // hidden: regenerates docs/diagnostics.md
