@@ -14,4 +14,9 @@ echo "== cascade fmt --check examples/"
 "$cascade" fmt --check examples/
 echo "== cascade check --format sarif examples/ (first lines)"
 "$cascade" check --format sarif examples/ | head -c 400; echo " …"
+echo "== cascade compile examples/ -o <tmp> && cascade disasm (first lines)"
+cbc_dir=$(mktemp -d)
+"$cascade" compile examples/ -o "$cbc_dir" && ls "$cbc_dir"
+"$cascade" disasm "$cbc_dir/abandoned_cart.cbc" | sed -n 1,30p
+rm -rf "$cbc_dir"
 echo "main job: OK"
