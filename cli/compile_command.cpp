@@ -120,7 +120,8 @@ void add_compile(CLI::App& app, Run& selected) {
               std::string(exit_code_help()));
   cmd->add_option("-o,--output", options->out, "Output folder or file")->required()->type_name("OUT");
   cmd->add_flag("--bundle", options->bundle, "Write one bundle file with every scenario");
-  cmd->add_option("--project", options->project, "Use this project file instead of searching for cascade.yaml")
+  cmd->add_option("--project", options->project,
+                  "Use this project file instead of searching for cascade.yaml")
       ->type_name("FILE");
   add_color_option(*cmd, options->color);
   cmd->add_option("paths", options->paths, "Files or folders to compile")->type_name("PATHS");

@@ -43,8 +43,8 @@ int run_disasm(const DisasmOptions& options) {
   if (bytecode::is_bundle(bytes)) {
     auto r = bytecode::read_bundle(bytes);
     if (!r) {
-      write_err("cascade disasm: error: " + options.path + ": at byte " + std::to_string(r.error().offset) + ": " +
-                r.error().message + "\n");
+      write_err("cascade disasm: error: " + options.path + ": at byte " + std::to_string(r.error().offset) +
+                ": " + r.error().message + "\n");
       return kExitFailure;
     }
     for (std::size_t i = 0; i < r.value().size(); ++i) {
@@ -59,8 +59,8 @@ int run_disasm(const DisasmOptions& options) {
   } else {
     auto r = bytecode::load(bytes);
     if (!r) {
-      write_err("cascade disasm: error: " + options.path + ": at byte " + std::to_string(r.error().offset) + ": " +
-                r.error().message + "\n");
+      write_err("cascade disasm: error: " + options.path + ": at byte " + std::to_string(r.error().offset) +
+                ": " + r.error().message + "\n");
       return kExitFailure;
     }
     modules.push_back(std::move(r.value()));

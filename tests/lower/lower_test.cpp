@@ -2,6 +2,8 @@
 // determinism, and the `cascade compile` / `cascade disasm` commands' exit codes.
 // Golden listings live in tests/golden/disasm/NAME.expected; CASCADE_REGEN_GOLDEN=1 rewrites them.
 #define BOOST_TEST_MODULE lower
+#include "cascade/compiler/lower.hpp"
+
 #include <boost/test/unit_test.hpp>
 #include <cstdlib>
 #include <filesystem>
@@ -12,7 +14,6 @@
 #include "cascade/bytecode/io.hpp"
 #include "cascade/bytecode/verify.hpp"
 #include "cascade/compiler/driver.hpp"
-#include "cascade/compiler/lower.hpp"
 #include "run_process.hpp"
 
 namespace fs = std::filesystem;
@@ -89,7 +90,8 @@ BOOST_AUTO_TEST_CASE(every_example_compiles_and_verifies) {
 }
 
 BOOST_AUTO_TEST_CASE(golden_disassembly) {
-  const bool regen = std::getenv("CASCADE_REGEN_GOLDEN") && std::string(std::getenv("CASCADE_REGEN_GOLDEN")) == "1";
+  const bool regen =
+      std::getenv("CASCADE_REGEN_GOLDEN") && std::string(std::getenv("CASCADE_REGEN_GOLDEN")) == "1";
   for (const char* name : {"until_stop", "split_event"}) {
     BOOST_TEST_CONTEXT(name) {
       const std::string src = std::string("tests/lower/cases/") + name + ".cascade";
@@ -166,11 +168,23 @@ BOOST_AUTO_TEST_CASE(cli_compile_and_disasm) {
 
   // A program with errors: printed like check, exit 1, nothing written.
   std::ofstream(dir / "cascade.yaml") << slurp("examples/cascade.yaml");
-  std::ofstream(dir / "broken.cascade") << "scenario broken {\n  trigger no_such_event\n  send email \"x\"\n}\n";
+  std::ofstream(dir / "broken.cascade")
+      << "scenario broken {\n  trigger no_such_event\n  send email \"x\"\n}\n";
   auto br = cascade_cli({"compile", (dir / "broken.cascade").string(), "-o", (dir / "broken-out").string()});
   BOOST_TEST(br.exit_code == 1);
   BOOST_TEST(br.err.find("error") != std::string::npos);
   BOOST_TEST(!fs::exists(dir / "broken-out"));
+
+  // A construct lowering refuses: a located error, exit 1, nothing written, no crash.
+  std::ofstream(dir / "amb.cascade")
+      << "scenario amb {\n  trigger order_delivered\n  if customer.vip {\n"
+         "    send email \"a\" as first\n  } else {\n    send push \"b\"\n  }\n"
+         "  if not delivered within 1h {\n    send sms \"c\"\n  }\n}\n";
+  auto amb = cascade_cli({"compile", (dir / "amb.cascade").string(), "-o", (dir / "amb-out").string()});
+  BOOST_TEST(amb.exit_code == 1);
+  BOOST_TEST(amb.err.find("amb.cascade:8:10: error: not yet supported by the compiler") != std::string::npos,
+             amb.err);
+  BOOST_TEST(!fs::exists(dir / "amb-out"));
 
   // No project file: exit 2.
   fs::remove(dir / "cascade.yaml");

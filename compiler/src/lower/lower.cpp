@@ -133,8 +133,9 @@ class Lowerer {
   std::vector<Scope> scopes_;
   std::vector<Pending> pending_;
   std::map<std::string, std::uint8_t, std::less<>> named_slots_;
-  std::uint8_t latest_slot_ = 0;  // the shared slot of unnamed sends
-  int latest_ = -1;               // the slot the most recent send used on this path (-1: none)
+  std::uint8_t latest_slot_ = 0;         // the shared slot of unnamed sends
+  int latest_ = -1;                      // the slot the most recent send used on this path (-1: none)
+  static constexpr int kAmbiguous = -3;  // paths joined with different latest slots
   bool in_main_ = true;
   int depth_ = 0;
   int split_count_ = 0;
@@ -182,7 +183,8 @@ void Lowerer::string_lit(const ast::StringLit& s) {
 }
 
 void Lowerer::expr(const ast::Expr& e) {
-  if (++depth_ > check::kMaxExprDepth + kMaxInlineDepth) unsupported("an expression nested this deeply", e.span);
+  if (++depth_ > check::kMaxExprDepth + kMaxInlineDepth)
+    unsupported("an expression nested this deeply", e.span);
   struct Guard {
     int& d;
     ~Guard() { --d; }
@@ -226,7 +228,10 @@ void Lowerer::expr(const ast::Expr& e) {
           std::string root, path;
           if (!path_of(e, root, path) || path.empty()) unsupported("this member access", e.span);
           const std::uint16_t f = b_.field(path);
-          b_.emit(root == "customer" ? Op::LoadProfile : root == "trigger" ? Op::LoadTrigger : Op::LoadEvent, {f});
+          b_.emit(root == "customer"  ? Op::LoadProfile
+                  : root == "trigger" ? Op::LoadTrigger
+                                      : Op::LoadEvent,
+                  {f});
         } else if constexpr (std::is_same_v<T, ast::Call>) {
           const auto* bi = builtins::find(n.callee.name);
           if (!bi) unsupported(fmt::format("the function `{}`", n.callee.name), e.span);
@@ -256,20 +261,45 @@ void Lowerer::expr(const ast::Expr& e) {
           expr(*n.rhs);
           Op op = Op::Add;
           switch (n.op) {
-            case ast::BinaryOp::Eq: op = Op::Eq; break;
-            case ast::BinaryOp::Ne: op = Op::Ne; break;
-            case ast::BinaryOp::Lt: op = Op::Lt; break;
-            case ast::BinaryOp::Le: op = Op::Le; break;
-            case ast::BinaryOp::Gt: op = Op::Gt; break;
-            case ast::BinaryOp::Ge: op = Op::Ge; break;
-            case ast::BinaryOp::In: op = Op::In; break;
-            case ast::BinaryOp::Coalesce: op = Op::Coalesce; break;
-            case ast::BinaryOp::Add: op = Op::Add; break;
-            case ast::BinaryOp::Sub: op = Op::Sub; break;
-            case ast::BinaryOp::Mul: op = Op::Mul; break;
-            case ast::BinaryOp::Div: op = Op::Div; break;
+            case ast::BinaryOp::Eq:
+              op = Op::Eq;
+              break;
+            case ast::BinaryOp::Ne:
+              op = Op::Ne;
+              break;
+            case ast::BinaryOp::Lt:
+              op = Op::Lt;
+              break;
+            case ast::BinaryOp::Le:
+              op = Op::Le;
+              break;
+            case ast::BinaryOp::Gt:
+              op = Op::Gt;
+              break;
+            case ast::BinaryOp::Ge:
+              op = Op::Ge;
+              break;
+            case ast::BinaryOp::In:
+              op = Op::In;
+              break;
+            case ast::BinaryOp::Coalesce:
+              op = Op::Coalesce;
+              break;
+            case ast::BinaryOp::Add:
+              op = Op::Add;
+              break;
+            case ast::BinaryOp::Sub:
+              op = Op::Sub;
+              break;
+            case ast::BinaryOp::Mul:
+              op = Op::Mul;
+              break;
+            case ast::BinaryOp::Div:
+              op = Op::Div;
+              break;
             case ast::BinaryOp::And:
-            case ast::BinaryOp::Or: break;
+            case ast::BinaryOp::Or:
+              break;
           }
           b_.emit(op);
         } else if constexpr (std::is_same_v<T, ast::Conditional>) {
@@ -295,11 +325,10 @@ void Lowerer::merge_latest(int a, int b, source::SourceSpan span) {
   } else if (a == -2) {
     latest_ = b;
   } else {
-    latest_ = a;
     (void)span;
-    // Both paths sent, through different slots: an outcome wait after the join could not say
-    // which slot to watch. Unnamed sends share one slot, so this needs a named send on one path.
-    if (a >= 0 && b >= 0) latest_ = latest_slot_;
+    // Both paths sent, through different slots (a named send on one of them): an outcome wait
+    // after the join could not say which slot to watch, so wait_outcome refuses it (kAmbiguous).
+    latest_ = (a >= 0 && b >= 0) || a == kAmbiguous || b == kAmbiguous ? kAmbiguous : a;
   }
 }
 
@@ -327,7 +356,8 @@ void Lowerer::send(const ast::Ident& channel, const ast::Content& content, std::
     if (ti > 0xFFFF || t.args.size() > 255) unsupported("this many templates or template arguments", span);
     for (const ast::TemplateArg& a : t.args) expr(*a.value);
     at(span);
-    b_.emit(Op::SendTemplate, {c, slot, static_cast<std::uint32_t>(ti), static_cast<std::uint32_t>(t.args.size())});
+    b_.emit(Op::SendTemplate,
+            {c, slot, static_cast<std::uint32_t>(ti), static_cast<std::uint32_t>(t.args.size())});
   }
   latest_ = slot;
 }
@@ -345,12 +375,18 @@ void Lowerer::wait_outcome(const ast::Outcome& o, const ast::Expr& within, bc::L
   std::uint8_t slot = latest_slot_;
   if (o.message) {
     auto it = named_slots_.find(o.message->name);
-    if (it == named_slots_.end()) unsupported(fmt::format("the message `{}`", o.message->name), o.message->span);
+    if (it == named_slots_.end())
+      unsupported(fmt::format("the message `{}`", o.message->name), o.message->span);
     slot = it->second;
+  } else if (latest_ == kAmbiguous) {
+    unsupported("an outcome wait after paths whose latest sends are different messages (name the message)",
+                o.span);
   } else if (latest_ >= 0) {
     slot = static_cast<std::uint8_t>(latest_);
   }
-  const std::uint32_t kind = o.kind == ast::OutcomeKind::Delivered ? 0 : o.kind == ast::OutcomeKind::Opened ? 1 : 2;
+  const std::uint32_t kind = o.kind == ast::OutcomeKind::Delivered ? 0
+                             : o.kind == ast::OutcomeKind::Opened  ? 1
+                                                                   : 2;
   b_.emit(Op::WaitOutcome, {slot, kind, hit.id});
 }
 
@@ -373,8 +409,8 @@ void Lowerer::stmt(const ast::Stmt& s) {
           b_.emit(Op::Wait);
         } else if constexpr (std::is_same_v<T, ast::WaitUntil>) {
           const auto t = type_of(*n.time, file_);
-          const bool clock = std::holds_alternative<ast::ClockLit>(n.time->node) ||
-                             (t && t->kind == types::Kind::Clock);
+          const bool clock =
+              std::holds_alternative<ast::ClockLit>(n.time->node) || (t && t->kind == types::Kind::Clock);
           expr(*n.time);
           at(s.span);
           b_.emit(clock ? Op::WaitClock : Op::WaitUntil);
@@ -412,7 +448,8 @@ void Lowerer::stmt(const ast::Stmt& s) {
           }
           b_.bind(end);
         } else if constexpr (std::is_same_v<T, ast::Split>) {
-          if (n.branches.empty() || n.branches.size() > 255) unsupported("a split with this many branches", s.span);
+          if (n.branches.empty() || n.branches.size() > 255)
+            unsupported("a split with this many branches", s.span);
           const std::uint16_t si = b_.split(fmt::format("split{}", ++split_count_), {});
           for (const ast::SplitBranch& br : n.branches)
             b_.module().splits[si].branches.push_back(
@@ -484,8 +521,9 @@ bc::Module Lowerer::run(const ast::Scenario& sc) {
             b_.scenario().has_goal = true;
             event_entry(n.event.name, b_.scenario().goal.event);
             if (n.where) b_.scenario().goal.where_fn = queue("goal.where", n.where.get());
-            b_.scenario().goal.within_fn = n.within ? queue("goal.within", n.within.get())
-                                                    : queue("goal.within", nullptr, project_.goal_window_seconds);
+            b_.scenario().goal.within_fn = n.within
+                                               ? queue("goal.within", n.within.get())
+                                               : queue("goal.within", nullptr, project_.goal_window_seconds);
           } else if constexpr (std::is_same_v<T, ast::StopOn>) {
             bc::StopOn so;
             event_entry(n.event.name, so.event);
@@ -554,7 +592,8 @@ bc::Module Lowerer::run(const ast::Scenario& sc) {
 }  // namespace
 
 LowerResult lower_scenario(const check::Result& checked, const project::Project& project,
-                           const source::SourceMap& sources, const ast::Scenario& scenario, source::FileId file) {
+                           const source::SourceMap& sources, const ast::Scenario& scenario,
+                           source::FileId file) {
   LowerResult r;
   auto where = [&](source::SourceSpan span) {
     if (span.file >= sources.size()) return std::string("?");
@@ -568,17 +607,19 @@ LowerResult lower_scenario(const check::Result& checked, const project::Project&
     const bc::VerifyResult v = bc::verify(m);
     if (!v.ok()) {
       r.internal = true;
-      r.error = fmt::format("internal compiler error: the bytecode verifier rejected scenario `{}` (a bug):\n{}",
-                            scenario.name.name, v.to_string());
+      r.error =
+          fmt::format("internal compiler error: the bytecode verifier rejected scenario `{}` (a bug):\n{}",
+                      scenario.name.name, v.to_string());
       return r;
     }
     r.module = std::move(m);
   } catch (const Unsupported& u) {
-    r.error = fmt::format("{}: not yet supported by the compiler: {}", where(u.span.end ? u.span : scenario.name.span),
-                          u.what);
+    r.error = fmt::format("{}: error: not yet supported by the compiler: {}",
+                          where(u.span.end ? u.span : scenario.name.span), u.what);
   } catch (const std::exception& e) {
     r.internal = true;
-    r.error = fmt::format("internal compiler error while lowering scenario `{}`: {}", scenario.name.name, e.what());
+    r.error =
+        fmt::format("internal compiler error while lowering scenario `{}`: {}", scenario.name.name, e.what());
   }
   return r;
 }
