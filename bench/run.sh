@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Runs every benchmark and prints the figures for docs/performance.md.
-# Usage: bench/run.sh [check]   (default: all)
+# Usage: bench/run.sh [check|timers]   (default: all)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=$root/build-bench
 "$root/scripts/setup.sh"
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCASCADE_TESTS=OFF >/dev/null
-cmake --build "$build" -j "$(nproc)" --target cascade bench_check >/dev/null
+cmake --build "$build" -j "$(nproc)" --target cascade bench_check bench_timers >/dev/null
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 what=${1:-all}
@@ -32,6 +32,28 @@ print(f'| {o["lines"]} | {o["parse_ms"]:.2f} | {o["check_ms"]:.2f} | {o["check_m
       f'{p["compile_ms"]:.2f} | {ratio:.2f}x | {proc} |')
 if o["diagnostics"]:
     print(f'(warning: the generated file produced {o["diagnostics"]} diagnostics)')
+PY
+  done
+fi
+
+if [ "$what" = all ] || [ "$what" = timers ]; then
+  echo "## timers: cascade::vm::TimerWheel vs. std::multimap and std::priority_queue (lazy deletion)"
+  echo "machine: $(nproc) cores, $(uname -m), g++ $(g++ -dumpfullversion)"
+  printf '| pending | structure | schedule ns | schedule+cancel ns | schedule+fire ns | bytes/timer (model) | bytes/timer (RSS) | schedule+cancel ratio (peer / wheel) |\n'
+  printf '|---|---|---|---|---|---|---|---|\n'
+  for n in 1000000 10000000; do
+    rows=""
+    for s in wheel multimap pqueue; do
+      rows="$rows$("$build/bench/vm/bench_timers" "$s" "$n" 2000000)"$'\n'
+    done
+    python3 - "$rows" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in sys.argv[1].splitlines() if l.strip()]
+wheel = rows[0]
+for r in rows:
+    ratio = r["schedule_cancel_ns"] / wheel["schedule_cancel_ns"]
+    print(f'| {r["pending"]:,} | {r["structure"]} | {r["schedule_ns"]:.1f} | {r["schedule_cancel_ns"]:.1f} | '
+          f'{r["schedule_fire_ns"]:.1f} | {r["model_bytes_per_timer"]:.1f} | {r["rss_bytes_per_timer"]:.1f} | {ratio:.2f}x |')
 PY
   done
 fi

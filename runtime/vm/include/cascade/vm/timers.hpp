@@ -49,7 +49,7 @@ public:
     // steps event to event, so a callback may schedule (even at or before `now`, which fires in
     // this same call after the current batch) and cancel (including not-yet-fired entries of the
     // current batch). Time never goes backwards: a `now` before the current time fires only what
-    // is already due. Returns the number of entries fired.
+    // is already due. Callbacks must not call advance() themselves. Returns the number fired.
     template <class Callback>
     std::size_t advance(Time now, Callback&& cb);
 
