@@ -22,6 +22,8 @@
 #include "cascade/compiler/diagnostics.hpp"
 #include "cascade/grammar/source.hpp"
 
+#include "cascade/compiler/driver.hpp"
+
 namespace cascade::cli {
 
 inline constexpr int kExitOk = 0;
@@ -71,5 +73,8 @@ void emit(const diag::Diagnostics& diags, const source::SourceMap& sources, Form
 
 // The help text shared by every subcommand's footer.
 std::string_view exit_code_help();
+
+// Whether a check stopped before looking at the input at all (exit 2, not 1).
+bool is_io_problem(const driver::CheckOutcome& outcome);
 
 }  // namespace cascade::cli

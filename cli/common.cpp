@@ -88,4 +88,16 @@ std::string_view exit_code_help() {
          "Text diagnostics are written to stderr; JSON and SARIF to stdout.";
 }
 
+// A problem that stopped the check from looking at the input at all is exit 2, not 1:
+// the driver says so with io_error, and "no project file" / "cannot read PATH" are such
+// problems even if a driver forgot to set the flag.
+bool is_io_problem(const driver::CheckOutcome& outcome) {
+  if (outcome.io_error) return true;
+  for (const diag::Diagnostic& d : outcome.diagnostics.items()) {
+    if (d.has_span) continue;
+    if (d.code == diag::Code::ProjectNotFound || d.code == diag::Code::FileUnreadable) return true;
+  }
+  return false;
+}
+
 }  // namespace cascade::cli

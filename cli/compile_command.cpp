@@ -25,14 +25,6 @@ struct CompileOptions {
   ColorMode color = ColorMode::Auto;
 };
 
-bool is_io_problem(const driver::CheckOutcome& outcome) {
-  if (outcome.io_error) return true;
-  for (const diag::Diagnostic& d : outcome.diagnostics.items()) {
-    if (d.has_span) continue;
-    if (d.code == diag::Code::ProjectNotFound || d.code == diag::Code::FileUnreadable) return true;
-  }
-  return false;
-}
 
 bool write_bytes(const std::filesystem::path& path, const std::vector<std::uint8_t>& bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);

@@ -218,6 +218,20 @@ PreScan prescan(std::string_view text, source::FileId file) {
   auto close = [&] {
     if (depth > 0) --depth;
   };
+  // Steps over one character inside a comment. Invalid bytes inside comments are still
+  // invalid UTF-8: the first one is reported.
+  auto skip_comment_char = [&](const char* q) -> const char* {
+    const auto b = static_cast<unsigned char>(*q);
+    if (b < 0x80) return q + 1;
+    const std::size_t n =
+        utf8_length(reinterpret_cast<const unsigned char*>(q), reinterpret_cast<const unsigned char*>(end));
+    if (n != 0) return q + n;
+    if (!bad_utf8_reported) {
+      bad_utf8_reported = true;
+      out.errors.push_back(SyntaxError{SyntaxErrorKind::InvalidUtf8, {file, off(q), off(q) + 1}, "", hex_byte(b)});
+    }
+    return q + 1;
+  };
 
   while (p < end) {
     const char c = *p;
@@ -239,24 +253,7 @@ PreScan prescan(std::string_view text, source::FileId file) {
       if (c == '/' && p + 1 < end && p[1] == '/') {
         const char* q = p + 2;
         while (q < end && *q != '\n') {
-          // Invalid bytes inside comments are still invalid UTF-8.
-          const auto b = static_cast<unsigned char>(*q);
-          if (b >= 0x80) {
-            const std::size_t n =
-                utf8_length(reinterpret_cast<const unsigned char*>(q), reinterpret_cast<const unsigned char*>(end));
-            if (n == 0) {
-              if (!bad_utf8_reported) {
-                bad_utf8_reported = true;
-                out.errors.push_back(
-                    SyntaxError{SyntaxErrorKind::InvalidUtf8, {file, off(q), off(q) + 1}, "", hex_byte(b)});
-              }
-              ++q;
-            } else {
-              q += n;
-            }
-          } else {
-            ++q;
-          }
+          q = skip_comment_char(q);
         }
         // A trailing \r belongs to the line ending, not to the comment.
         const char* text_end = (q > p + 2 && q[-1] == '\r') ? q - 1 : q;
@@ -267,23 +264,7 @@ PreScan prescan(std::string_view text, source::FileId file) {
       if (c == '/' && p + 1 < end && p[1] == '*') {
         const char* q = p + 2;
         while (q < end && !(*q == '*' && q + 1 < end && q[1] == '/')) {
-          const auto b = static_cast<unsigned char>(*q);
-          if (b >= 0x80) {
-            const std::size_t n =
-                utf8_length(reinterpret_cast<const unsigned char*>(q), reinterpret_cast<const unsigned char*>(end));
-            if (n == 0) {
-              if (!bad_utf8_reported) {
-                bad_utf8_reported = true;
-                out.errors.push_back(
-                    SyntaxError{SyntaxErrorKind::InvalidUtf8, {file, off(q), off(q) + 1}, "", hex_byte(b)});
-              }
-              ++q;
-            } else {
-              q += n;
-            }
-          } else {
-            ++q;
-          }
+          q = skip_comment_char(q);
         }
         if (q >= end) {
           out.unterminated_comment = off(p);
