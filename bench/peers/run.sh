@@ -35,10 +35,10 @@ if [ "$what" = all ] || [ "$what" = lua ]; then
 fi
 
 if [ "$what" = all ] || [ "$what" = xstate ]; then
-  command -v node >/dev/null && command -v npm >/dev/null || apt_install nodejs npm
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then apt_install nodejs npm; fi
   # npm ci only when node_modules does not hold the locked xstate (npm ci always reinstalls).
-  locked=$(cd "$here" && node -p "require('./package-lock.json').packages['node_modules/xstate'].version")
-  have=$(cd "$here" && node -p "require('./node_modules/xstate/package.json').version" 2>/dev/null || true)
+  locked=$(node -p "require('$here/package-lock.json').packages['node_modules/xstate'].version")
+  have=$(node -p "require('$here/node_modules/xstate/package.json').version" 2>/dev/null) || have=none
   if [ "$locked" != "$have" ]; then
     echo "peers: npm ci (xstate $locked)" >&2
     (cd "$here" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
