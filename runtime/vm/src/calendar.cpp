@@ -36,7 +36,11 @@ std::int64_t floor_div(std::int64_t a, std::int64_t b) {
   const std::int64_t q = a / b;
   return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
 }
-std::int64_t floor_mod(std::int64_t a, std::int64_t b) { return a - floor_div(a, b) * b; }
+// Written with % rather than a - floor_div(a, b) * b, which overflows for a near INT64_MIN.
+std::int64_t floor_mod(std::int64_t a, std::int64_t b) {
+  const std::int64_t r = a % b;
+  return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r;
+}
 
 // Wall clocks outside 0..1439 are taken modulo a day rather than rejected: the checker only
 // produces valid clocks, and a total function is cheaper than an error path on every send.
@@ -265,7 +269,7 @@ std::string format_time(Time t, Zone z, std::string_view pattern) {
       }
     }
     const std::int64_t days = floor_div(local, kDay);
-    const std::int64_t sod = local - days * kDay;
+    const std::int64_t sod = floor_mod(local, kDay);
     const Civil c = civil_from_days(days);
     const std::int64_t hour = sod / 3600;
     const std::int64_t minute = sod / 60 % 60;
