@@ -3,7 +3,7 @@
 // for examples.
 //
 // Every public function is total: date/tz is only asked about instants inside kMinTime ..
-// kMaxTime (about ±12,600 years around 1970, well inside date's 16-bit year and 32-bit day
+// kMaxTime (about ±12,700 years around 1970, well inside date's 16-bit year and 32-bit day
 // counts), nothing throws out of this file, and the hot paths (quiet_end, next_clock) do
 // not allocate — date's sys_info carries the abbreviation in a std::string, which the short
 // tzdata abbreviations keep inside the small-string buffer.
