@@ -556,8 +556,9 @@ bc::Module Lowerer::run(const ast::Scenario& sc) {
         st.node);
   }
   (void)have_goal_setting;
-  // The project's quiet hours apply when the scenario sets none (the VM skips them for urgent).
-  if (!have_quiet && project_.quiet_hours)
+  // The project's quiet hours apply when the scenario sets none, unless it is urgent (urgent
+  // ignores the project default, not its own quiet hours): the VM applies what the module has.
+  if (!have_quiet && !b_.scenario().urgent && project_.quiet_hours)
     b_.scenario().quiet_hours.push_back({static_cast<std::uint16_t>(project_.quiet_hours->from_minutes),
                                          static_cast<std::uint16_t>(project_.quiet_hours->to_minutes),
                                          {}});

@@ -1,0 +1,89 @@
+// Profiles and event payloads at run time: a schema flattened to dense field indexes, and a
+// record of values in that order that owns its strings.
+//
+// A Shape numbers every leaf of a record type by its dotted path ("consent.email" → 7), so a
+// LOAD_PROFILE or LOAD_TRIGGER resolves its field once, when a program is loaded, and reads a
+// vector slot at run time. A Record holds one Value per leaf (null when absent) and an arena
+// that owns its strings and lists; moving a Record keeps every pointer valid.
+//
+// decode() turns JSON into a Record against a Shape and reports the first problem with a JSON
+// pointer ("/consent/email: expected bool, got string"). JSON forms: bool, int (an integral
+// number), decimal (any number, kept exactly as written: 0.1 stays 1/10), string, time (an ISO
+// 8601 string with Z or ±HH:MM offset), duration (a string in the language's form, "1h30m"),
+// clock ("HH:MM"), list<T> (an array), records (objects). A missing or null field is null —
+// an error only when the schema says the field is required. Fields not in the schema are
+// ignored (a CDP may send more than the project declares).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/json/fwd.hpp>
+
+#include "cascade/stdlib/types.hpp"
+#include "cascade/vm/value.hpp"
+
+namespace cascade::vm {
+
+class Shape {
+ public:
+  Shape() = default;
+  // `record` must be a Record type; nested records become dotted leaves.
+  static Shape of(const types::Type& record);
+
+  // The index of a leaf by dotted path, or -1.
+  int index(std::string_view dotted) const;
+  std::size_t size() const { return leaves_.size(); }
+  std::string_view path(std::size_t i) const { return leaves_[i].path; }
+  const types::Type& type(std::size_t i) const { return leaves_[i].type; }
+
+ private:
+  struct Leaf {
+    std::string path;
+    types::Type type;
+  };
+  std::vector<Leaf> leaves_;
+  types::Type record_;
+  friend struct ShapeAccess;
+};
+
+class Record {
+ public:
+  Record();
+  Record(Record&&) noexcept;
+  Record& operator=(Record&&) noexcept;
+  ~Record();
+
+  // The value of leaf i (null when absent or out of range).
+  const Value& get(int i) const;
+  std::size_t size() const { return values_.size(); }
+  // Bytes held (values and owned storage), for memory accounting.
+  std::size_t memory_bytes() const;
+
+ private:
+  struct Storage;
+  std::vector<Value> values_;
+  std::unique_ptr<Storage> storage_;
+  friend struct RecordAccess;
+};
+
+struct DecodeError {
+  std::string pointer;  // JSON pointer into the decoded value, "" for the whole value
+  std::string message;  // "expected bool, got string", "missing required field"
+};
+
+// Decodes `json` (an object) against `shape`. On success fills `out` and returns nullopt.
+std::optional<DecodeError> decode(const Shape& shape, const boost::json::value& json, Record& out);
+
+// Parses the language's duration form ("90s", "1h30m", "7d", "2w") into seconds.
+std::optional<std::int64_t> parse_duration(std::string_view text);
+// Parses an ISO 8601 instant ("2026-03-02T10:00:00Z", "2026-03-02T13:00:00+03:00",
+// fractional seconds truncated) into Unix seconds.
+std::optional<Time> parse_time(std::string_view text);
+// Formats Unix seconds as "2026-03-02T10:00:00Z".
+std::string format_time_utc(Time t);
+
+}  // namespace cascade::vm

@@ -1,0 +1,774 @@
+// The engine: loads programs, keeps recipients, instances, messages and timers, routes inputs
+// to the step function and turns its effects into trace records. See engine.hpp.
+#include "cascade/vm/engine.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+#include "cascade/bytecode/verify.hpp"
+#include "cascade/vm/calendar.hpp"
+#include "cascade/vm/machine.hpp"
+#include "cascade/vm/timers.hpp"
+
+namespace cascade::vm {
+
+namespace {
+
+struct Entry {  // a recipient's history with one scenario, for `reentry`
+  std::uint16_t scenario = 0;
+  Time last_start = 0;
+};
+
+struct Recipient {
+  std::string id;
+  Record profile;
+  calendar::Zone zone = nullptr;
+  std::uint32_t head = kNone;  // first instance
+  std::vector<SentRecord> sends;
+  std::vector<std::uint32_t> latest;  // per engine channel: the latest message number (0 none)
+  std::vector<Entry> entries;
+};
+
+struct Tick {
+  std::uint32_t recipient = 0;
+  std::uint16_t program = 0;
+};
+
+struct Slab {  // per program: locals and slots of every instance, by block index
+  std::vector<Value> locals;
+  std::vector<std::uint32_t> slots;
+  std::vector<std::uint32_t> free;
+  std::uint32_t blocks = 0;
+};
+
+}  // namespace
+
+struct Engine::Impl {
+  Config config;
+  Shape profile_shape;
+  std::vector<Shape> event_shapes;
+  std::vector<ChannelInfo> channels;
+  std::vector<CapRule> caps;
+  calendar::Zone default_zone = nullptr;
+  int timezone_field = -1;
+  std::int64_t history_window = 0;  // longest cap / limit window: sends older are forgotten
+
+  std::vector<std::unique_ptr<Program>> programs;
+  std::vector<Slab> slabs;
+  std::vector<std::string> scenario_names;  // by scenario key
+  std::unordered_map<std::string, std::uint16_t> scenario_keys;
+  std::vector<std::uint16_t> latest;                  // by scenario key: newest program
+  std::vector<std::vector<std::uint16_t>> triggered;  // by Config event: programs it starts
+
+  std::vector<Recipient> recipients;
+  std::unordered_map<std::string, std::uint32_t> recipient_index;
+
+  std::vector<Instance> instances;
+  std::vector<std::uint32_t> free_instances;
+  std::uint32_t next_number = 1;
+  std::vector<Message> messages{Message{}};  // number 0 unused
+
+  std::vector<Record> payloads;
+  std::vector<std::uint32_t> payload_refs;
+  std::vector<std::uint32_t> free_payloads;
+
+  TimerWheel timers{0};
+  TimerWheel ticks{0};
+  std::vector<Tick> tick_entries;
+  bool ticking = true;
+  bool clock_started = false;
+  Time now = 0;
+
+  Machine machine;
+  std::vector<Effect> effects;
+  Sink sink;
+  std::string message_id;
+  std::size_t live = 0;
+
+  explicit Impl(Config c) : config(std::move(c)) {
+    profile_shape = Shape::of(config.profile);
+    for (const EventConfig& e : config.events) event_shapes.push_back(Shape::of(e.fields));
+    triggered.resize(config.events.size());
+    for (const ChannelConfig& ch : config.channels) {
+      ChannelInfo info;
+      info.name = ch.name;
+      info.kind = ch.kind;
+      info.address_field = ch.address_field.empty() ? -1 : profile_shape.index(ch.address_field);
+      info.consent_field = ch.consent_field.empty() ? -1 : profile_shape.index(ch.consent_field);
+      info.has_provider = ch.has_provider;
+      info.is_sms = ch.kind == "sms";
+      info.cost_micros = ch.cost_micros;
+      channels.push_back(std::move(info));
+    }
+    for (const CapConfig& cap : config.caps) {
+      CapRule r;
+      r.count = cap.count;
+      r.per_seconds = cap.per_seconds;
+      r.channel = -1;
+      if (!cap.channel.empty()) {
+        for (std::size_t k = 0; k < channels.size(); ++k)
+          if (channels[k].name == cap.channel) r.channel = static_cast<int>(k);
+        if (r.channel < 0) continue;  // a cap on a channel nobody has
+      }
+      history_window = std::max(history_window, r.per_seconds);
+      caps.push_back(r);
+    }
+    default_zone = calendar::find_zone(config.timezone);
+    if (!default_zone) default_zone = calendar::utc();
+    timezone_field = profile_shape.index("timezone");
+  }
+
+  int channel_of(std::string_view name) const {
+    for (std::size_t k = 0; k < channels.size(); ++k)
+      if (channels[k].name == name) return static_cast<int>(k);
+    return -1;
+  }
+
+  // ---- loading ----------------------------------------------------------------------------
+
+  std::optional<EngineError> load(bytecode::Module m) {
+    const bytecode::VerifyResult v = bytecode::verify(m);
+    if (!v.ok()) return EngineError{"the bytecode verifier rejected the program:\n" + v.to_string()};
+    if (programs.size() >= 0xFFFF) return EngineError{"too many programs loaded"};
+    auto p = std::make_unique<Program>();
+    p->id = static_cast<std::uint16_t>(programs.size());
+    p->name = std::string(m.str(m.scenario.name));
+    for (const bytecode::Constant& k : m.constants) {
+      switch (k.kind) {
+        case bytecode::ConstKind::Int: p->constants.push_back(Value::integer(k.value)); break;
+        case bytecode::ConstKind::Decimal: p->constants.push_back(Value::decimal(k.value, k.scale)); break;
+        case bytecode::ConstKind::Duration: p->constants.push_back(Value::duration(k.value)); break;
+        case bytecode::ConstKind::Time: p->constants.push_back(Value::time(k.value)); break;
+        case bytecode::ConstKind::Clock: p->constants.push_back(Value::clock(k.value)); break;
+        case bytecode::ConstKind::Bool: p->constants.push_back(Value::boolean(k.value != 0)); break;
+        case bytecode::ConstKind::String: p->constants.push_back(Value::string(m.str(static_cast<std::uint32_t>(k.value)))); break;
+      }
+    }
+    for (std::uint32_t f : m.fields) p->profile_field.push_back(profile_shape.index(m.str(f)));
+    for (const bytecode::Event& e : m.events) {
+      int index = -1;
+      for (std::size_t k = 0; k < config.events.size(); ++k)
+        if (config.events[k].name == m.str(e.name)) index = static_cast<int>(k);
+      if (index < 0) return EngineError{fmt::format("the program uses event `{}`, which the project does not declare", m.str(e.name))};
+      p->event_index.push_back(index);
+      std::vector<int> map;
+      for (std::uint32_t f : m.fields) map.push_back(event_shapes[static_cast<std::size_t>(index)].index(m.str(f)));
+      p->event_field.push_back(std::move(map));
+    }
+    for (const bytecode::Channel& c : m.channels) {
+      const int index = channel_of(m.str(c.name));
+      if (index < 0) return EngineError{fmt::format("the program uses channel `{}`, which the project does not declare", m.str(c.name))};
+      p->channel_index.push_back(static_cast<std::uint8_t>(index));
+    }
+    // Decode all code once; index instructions by offset.
+    p->instr_at.assign(m.code.size() + 1, kNone);
+    for (std::size_t pc = 0; pc < m.code.size();) {
+      std::string error;
+      auto in = bytecode::decode(m.code, pc, m.code.size(), &error);
+      if (!in) return EngineError{"undecodable code: " + error};
+      p->instr_at[pc] = static_cast<std::uint32_t>(p->code.size());
+      if ((in->op == bytecode::Op::Send || in->op == bytecode::Op::SendTemplate) &&
+          pc < m.functions[0].offset + m.functions[0].length)
+        p->send_pcs.push_back(static_cast<std::uint32_t>(pc));
+      p->code.push_back(*in);
+      pc += in->size;
+    }
+    // A link() is made for the next send in code order (straight-line up to its send).
+    p->link_step.assign(p->code.size(), 0);
+    {
+      std::uint16_t next = 0;
+      for (std::size_t k = p->code.size(); k-- > 0;) {
+        const bytecode::Instr& in = p->code[k];
+        if (in.op == bytecode::Op::Send || in.op == bytecode::Op::SendTemplate) next = p->step_of(in.pc);
+        p->link_step[k] = next;
+      }
+    }
+    for (const bytecode::Limit& l : m.scenario.limits) history_window = std::max(history_window, l.per_seconds);
+
+    auto [it, inserted] = scenario_keys.try_emplace(p->name, static_cast<std::uint16_t>(scenario_names.size()));
+    if (inserted) {
+      scenario_names.push_back(p->name);
+      latest.push_back(p->id);
+    }
+    p->scenario = it->second;
+    latest[p->scenario] = p->id;
+    p->module = std::move(m);
+    programs.push_back(std::move(p));
+    Slab slab;
+    slabs.push_back(std::move(slab));
+    rebuild_triggers();
+    const Program& prog = *programs.back();
+    if (clock_started && prog.module.scenario.trigger == bytecode::TriggerKind::Every)
+      for (std::uint32_t r = 0; r < recipients.size(); ++r) schedule_tick(r, prog.id, now);
+    return std::nullopt;
+  }
+
+  void rebuild_triggers() {
+    for (auto& list : triggered) list.clear();
+    for (std::uint16_t id : latest) {
+      const Program& p = *programs[id];
+      if (p.module.scenario.trigger != bytecode::TriggerKind::Event) continue;
+      triggered[static_cast<std::size_t>(p.event_index[p.module.scenario.trigger_event])].push_back(id);
+    }
+  }
+
+  // ---- recipients, ticks ------------------------------------------------------------------
+
+  void schedule_tick(std::uint32_t r, std::uint16_t program, Time after) {
+    const bytecode::Scenario& sc = programs[program]->module.scenario;
+    const int at = sc.every_at == bytecode::kNoClock ? -1 : sc.every_at;
+    const Time t = calendar::next_tick(after, recipients[r].zone, std::max<std::int64_t>(sc.every_seconds, 60), at);
+    tick_entries.push_back(Tick{r, program});
+    ticks.schedule(static_cast<std::uint32_t>(tick_entries.size() - 1), t);
+  }
+
+  void upsert(std::string_view id, Record profile, Time at) {
+    auto [it, inserted] = recipient_index.try_emplace(std::string(id), static_cast<std::uint32_t>(recipients.size()));
+    if (inserted) {
+      Recipient r;
+      r.id = std::string(id);
+      r.latest.assign(channels.size(), 0);
+      recipients.push_back(std::move(r));
+    }
+    Recipient& r = recipients[it->second];
+    r.profile = std::move(profile);
+    r.zone = default_zone;
+    if (timezone_field >= 0) {
+      const Value tz = r.profile.get(timezone_field);
+      if (tz.kind == Kind::String)
+        if (calendar::Zone z = calendar::find_zone(tz.str())) r.zone = z;
+    }
+    if (inserted && clock_started)
+      for (std::uint16_t id2 : latest)
+        if (programs[id2]->module.scenario.trigger == bytecode::TriggerKind::Every) schedule_tick(it->second, id2, std::max(at, now));
+  }
+
+  // ---- instances --------------------------------------------------------------------------
+
+  Env env_for(const Recipient& r, const Instance* inst, const Program& p) {
+    Env env;
+    env.profile = &r.profile;
+    env.zone = r.zone;
+    env.recipient = r.id;
+    if (inst && inst->payload != kNone && p.module.scenario.trigger == bytecode::TriggerKind::Event)
+      env.trigger = &payloads[inst->payload];
+    env.sends = r.sends;
+    env.channels = channels;
+    env.caps = caps;
+    env.messages = messages;
+    env.next_message = static_cast<std::uint32_t>(messages.size());
+    return env;
+  }
+
+  TraceRecord base(Time at, const Recipient& r, const Program& p, std::uint32_t number, Action a) {
+    TraceRecord t;
+    t.at = at;
+    t.recipient = r.id;
+    t.scenario = p.name;
+    t.instance = number;
+    t.action = a;
+    return t;
+  }
+
+  void emit(const TraceRecord& t) {
+    if (sink) sink(t);
+  }
+
+  std::string_view msg_id(std::uint32_t number) {
+    message_id = "m";
+    message_id += std::to_string(number);
+    return message_id;
+  }
+
+  std::string_view branch_of(const Program& p, std::uint16_t step) const {
+    (void)p;
+    (void)step;
+    return {};
+  }
+
+  void release(std::uint32_t idx) {
+    Instance& inst = instances[idx];
+    Recipient& r = recipients[inst.recipient];
+    // Unlink from the recipient's list.
+    std::uint32_t* link = &r.head;
+    while (*link != kNone && *link != idx) link = &instances[*link].next;
+    if (*link == idx) *link = inst.next;
+    timers.cancel(inst.timer);
+    if (inst.block != kNone) slabs[inst.program].free.push_back(inst.block);
+    if (inst.payload != kNone && programs[inst.program]->module.scenario.trigger == bytecode::TriggerKind::Event) {
+      if (--payload_refs[inst.payload] == 0) {
+        payloads[inst.payload] = Record();
+        free_payloads.push_back(inst.payload);
+      }
+    }
+    inst = Instance{};
+    free_instances.push_back(idx);
+    --live;
+  }
+
+  // Carries out a step's effects for instance idx at `at`.
+  void apply(std::uint32_t idx, Time at, std::string_view event_name) {
+    Instance& inst = instances[idx];
+    const Program& p = *programs[inst.program];
+    Recipient& r = recipients[inst.recipient];
+    bool rescheduled = false;
+    for (const Effect& e : effects) {
+      TraceRecord t = base(at, r, p, inst.number, Action::Send);
+      switch (e.kind) {
+        case EffectKind::Send: {
+          const std::uint32_t number = static_cast<std::uint32_t>(messages.size());
+          Message m;
+          m.sent_at = at;
+          m.instance = idx;
+          m.number = inst.number;
+          m.program = p.id;
+          m.step = e.step;
+          m.channel = e.channel;
+          m.slot = e.slot;
+          m.status = static_cast<std::uint8_t>(MsgStatus::Sent);
+          messages.push_back(m);
+          r.latest[e.channel] = number;
+          if (history_window > 0) {
+            r.sends.push_back(SentRecord{at, p.scenario, e.channel});
+            const Time horizon = at - history_window;
+            std::size_t drop = 0;
+            while (drop < r.sends.size() && r.sends[drop].at <= horizon) ++drop;
+            if (drop) r.sends.erase(r.sends.begin(), r.sends.begin() + static_cast<std::ptrdiff_t>(drop));
+          }
+          t.channel = channels[e.channel].name;
+          t.message = msg_id(number);
+          t.step = e.step;
+          if (e.template_index != bytecode::kNoString) {
+            t.template_name = p.module.str(p.module.templates[e.template_index].name);
+            t.vars_json = e.vars_json;
+          } else {
+            t.has_text = true;
+            t.text = e.text;
+          }
+          t.segments = e.segments;
+          t.cost_micros = channels[e.channel].cost_micros * (channels[e.channel].is_sms ? std::max(1, e.segments) : 1);
+          emit(t);
+          break;
+        }
+        case EffectKind::Skip:
+          t.action = Action::Skip;
+          t.channel = channels[e.channel].name;
+          t.step = e.step;
+          t.reason = e.reason;
+          emit(t);
+          break;
+        case EffectKind::Defer:
+          t.action = Action::Defer;
+          t.channel = channels[e.channel].name;
+          t.step = e.step;
+          t.reason = e.reason;
+          t.until = e.until;
+          emit(t);
+          timers.cancel(inst.timer);
+          inst.timer = timers.schedule(idx, e.until);
+          rescheduled = true;
+          break;
+        case EffectKind::Wait:
+          t.action = Action::Wait;
+          t.until = e.until;
+          t.wait_for = e.wait_for;
+          if (e.wait_for == "delivered" || e.wait_for == "opened" || e.wait_for == "clicked") {
+            const std::uint32_t number = slabs[inst.program].slots[inst.block * std::max<std::uint32_t>(p.module.slots, 1) + e.slot];
+            if (number != 0 && number != kFailedSend && number < messages.size()) {
+              t.message = msg_id(number);
+              t.channel = channels[messages[number].channel].name;
+            }
+          }
+          emit(t);
+          timers.cancel(inst.timer);
+          inst.timer = timers.schedule(idx, e.until);
+          rescheduled = true;
+          break;
+        case EffectKind::Consume:
+          t.action = Action::Event;
+          t.event = event_name;
+          t.reason = e.reason;
+          emit(t);
+          break;
+        case EffectKind::End: {
+          t.action = Action::End;
+          t.outcome = static_cast<Outcome>(e.outcome);
+          t.step = inst.last_step;
+          if (inst.last_step > 0) {
+            const bytecode::Instr& send = p.code[p.instr_at[p.send_pcs[inst.last_step - 1]]];
+            t.channel = channels[p.channel_index[send.operand[0]]].name;
+          }
+          emit(t);
+          effects.clear();
+          machine.reset_arena();
+          release(idx);
+          return;
+        }
+      }
+    }
+    (void)rescheduled;
+    effects.clear();
+    machine.reset_arena();
+  }
+
+  void step(std::uint32_t idx, const Input& in, Time at, const Record* event, int event_config,
+            std::string_view event_name) {
+    Instance& inst = instances[idx];
+    const Program& p = *programs[inst.program];
+    Recipient& r = recipients[inst.recipient];
+    Env env = env_for(r, &inst, p);
+    env.event = event;
+    env.event_config = event_config;
+    Slab& slab = slabs[inst.program];
+    Value* locals = p.module.locals ? &slab.locals[static_cast<std::size_t>(inst.block) * p.module.locals] : nullptr;
+    std::uint32_t* slots = &slab.slots[static_cast<std::size_t>(inst.block) * std::max<std::uint16_t>(p.module.slots, 1)];
+    effects.clear();
+    machine.step(p, inst, locals, slots, in, at, env, effects);
+    apply(idx, at, event_name);
+  }
+
+  // Tries to start program `pid` for recipient r. trigger_at: the tick / broadcast instant.
+  void try_start(std::uint16_t pid, std::uint32_t ri, Time at, std::uint32_t payload, const Record* event,
+                 int event_config, std::string_view trigger_name) {
+    const Program& p = *programs[pid];
+    const bytecode::Scenario& sc = p.module.scenario;
+    Recipient& r = recipients[ri];
+    Env env = env_for(r, nullptr, p);
+    env.trigger = event;
+    env.event = event;
+    env.event_config = event_config;
+    auto refuse = [&](std::string_view reason) {
+      TraceRecord t = base(at, r, p, 0, Action::Skip);
+      t.reason = reason;
+      t.trigger_name = trigger_name;
+      emit(t);
+      machine.reset_arena();
+    };
+    if (sc.trigger_where_fn != bytecode::kNoFunction && !machine.eval(p, sc.trigger_where_fn, at, env, at).truthy())
+      return refuse("where");
+    if (sc.audience_fn != bytecode::kNoFunction && !machine.eval(p, sc.audience_fn, at, env, at).truthy())
+      return refuse("audience");
+    Entry* entry = nullptr;
+    for (Entry& e : r.entries)
+      if (e.scenario == p.scenario) entry = &e;
+    if (entry) {
+      if (sc.reentry == bytecode::ReentryKind::Never) return refuse("reentry");
+      if (sc.reentry == bytecode::ReentryKind::After && at < entry->last_start + sc.reentry_seconds)
+        return refuse("reentry");
+    } else {
+      r.entries.push_back(Entry{p.scenario, at});
+      entry = &r.entries.back();
+    }
+    entry->last_start = at;
+    machine.reset_arena();
+
+    // A new instance, at the end of the recipient's list.
+    std::uint32_t idx;
+    if (!free_instances.empty()) {
+      idx = free_instances.back();
+      free_instances.pop_back();
+    } else {
+      idx = static_cast<std::uint32_t>(instances.size());
+      instances.emplace_back();
+    }
+    ++live;
+    Instance& inst = instances[idx];
+    inst = Instance{};
+    inst.recipient = ri;
+    inst.number = next_number++;
+    inst.program = pid;
+    inst.state = State::Sleeping;
+    if (sc.trigger == bytecode::TriggerKind::Event) {
+      inst.payload = payload;
+      if (payload != kNone) ++payload_refs[payload];
+    } else {
+      inst.payload = static_cast<std::uint32_t>(std::clamp<Time>(at, 0, 0xFFFFFFFE));
+    }
+    Slab& slab = slabs[pid];
+    if (!slab.free.empty()) {
+      inst.block = slab.free.back();
+      slab.free.pop_back();
+    } else {
+      inst.block = slab.blocks++;
+      slab.locals.resize(static_cast<std::size_t>(slab.blocks) * p.module.locals);
+      slab.slots.resize(static_cast<std::size_t>(slab.blocks) * std::max<std::uint16_t>(p.module.slots, 1));
+    }
+    std::fill_n(slab.locals.begin() + static_cast<std::ptrdiff_t>(inst.block) * p.module.locals, p.module.locals, Value{});
+    std::fill_n(slab.slots.begin() + static_cast<std::ptrdiff_t>(inst.block) * std::max<std::uint16_t>(p.module.slots, 1),
+                std::max<std::uint16_t>(p.module.slots, 1), 0u);
+    if (sc.control > 0 && Machine::bucket(r.id, p.name, "control") < sc.control) inst.flags |= kControl;
+    std::uint32_t* link = &r.head;
+    while (*link != kNone) link = &instances[*link].next;
+    *link = idx;
+
+    TraceRecord t = base(at, r, p, inst.number, Action::Start);
+    t.group = (inst.flags & kControl) ? "control" : "treated";
+    t.trigger_name = trigger_name;
+    emit(t);
+    step(idx, Input{InputKind::Start}, at, event, event_config, trigger_name);
+  }
+
+  // ---- the clock --------------------------------------------------------------------------
+
+  void fire_until(Time t) {
+    while (true) {
+      const auto a = timers.next_deadline();
+      const auto b = ticking ? ticks.next_deadline() : std::nullopt;
+      Time next = kNever;
+      if (a) next = *a;
+      if (b && *b < next) next = *b;
+      if (next == kNever || next > t) break;
+      if (a && *a == next) {
+        timers.advance(next, [&](std::uint32_t idx, Time when) {
+          if (idx >= instances.size()) return;
+          Instance& inst = instances[idx];
+          if (inst.state == State::Free || inst.state == State::Ended) return;
+          inst.timer = TimerHandle{};
+          step(idx, Input{InputKind::Timer}, when, nullptr, -1, {});
+        });
+      }
+      if (b && *b == next) {
+        ticks.advance(next, [&](std::uint32_t k, Time when) {
+          const Tick tick = tick_entries[k];
+          if (latest[programs[tick.program]->scenario] != tick.program) return;  // replaced version
+          try_start(tick.program, tick.recipient, when, kNone, nullptr, -1, "tick");
+          const bytecode::Scenario& sc = programs[tick.program]->module.scenario;
+          const int at = sc.every_at == bytecode::kNoClock ? -1 : sc.every_at;
+          const Time again = calendar::next_tick(when + 1, recipients[tick.recipient].zone,
+                                                 std::max<std::int64_t>(sc.every_seconds, 60), at);
+          ticks.schedule(k, again);
+        });
+      }
+    }
+    if (t > now) now = t;
+  }
+
+  std::optional<EngineError> at_time(Time at) {
+    if (clock_started && at < now)
+      return EngineError{fmt::format("time goes backwards ({} is before {})", format_time_utc(at), format_time_utc(now))};
+    if (!clock_started) {
+      // Ticks of `trigger every` count from the first instant the clock shows.
+      clock_started = true;
+      now = at;
+      timers = TimerWheel(at);
+      ticks = TimerWheel(at);
+      for (std::uint16_t id : latest)
+        if (programs[id]->module.scenario.trigger == bytecode::TriggerKind::Every)
+          for (std::uint32_t r = 0; r < recipients.size(); ++r) schedule_tick(r, id, at);
+    }
+    fire_until(at);
+    return std::nullopt;
+  }
+
+  std::optional<std::uint32_t> find_recipient(std::string_view id) const {
+    auto it = recipient_index.find(std::string(id));
+    if (it == recipient_index.end()) return std::nullopt;
+    return it->second;
+  }
+};
+
+// ---- public API ----------------------------------------------------------------------------
+
+Engine::Engine(Config config) : impl_(std::make_unique<Impl>(std::move(config))) {}
+Engine::~Engine() = default;
+
+void Engine::set_sink(Sink sink) { impl_->sink = std::move(sink); }
+
+std::optional<EngineError> Engine::load(bytecode::Module module) { return impl_->load(std::move(module)); }
+
+const Shape& Engine::profile_shape() const { return impl_->profile_shape; }
+
+const Shape* Engine::event_shape(std::string_view name, int* index) const {
+  for (std::size_t k = 0; k < impl_->config.events.size(); ++k) {
+    if (impl_->config.events[k].name == name) {
+      if (index) *index = static_cast<int>(k);
+      return &impl_->event_shapes[k];
+    }
+  }
+  return nullptr;
+}
+
+void Engine::upsert_profile(std::string_view id, Record profile, Time at) { impl_->upsert(id, std::move(profile), at); }
+
+bool Engine::has_recipient(std::string_view id) const { return impl_->find_recipient(id).has_value(); }
+
+std::optional<EngineError> Engine::advance(Time now) { return impl_->at_time(now); }
+
+std::optional<EngineError> Engine::event(Time at, std::string_view recipient, int event_index, Record payload) {
+  Impl& m = *impl_;
+  if (event_index < 0 || static_cast<std::size_t>(event_index) >= m.config.events.size())
+    return EngineError{"unknown event"};
+  const auto ri = m.find_recipient(recipient);
+  if (!ri) return EngineError{fmt::format("unknown recipient `{}`", recipient)};
+  if (auto e = m.at_time(at)) return e;
+  const std::string_view name = m.config.events[static_cast<std::size_t>(event_index)].name;
+  // The payload is kept only while an instance it started needs it.
+  std::uint32_t handle;
+  if (!m.free_payloads.empty()) {
+    handle = m.free_payloads.back();
+    m.free_payloads.pop_back();
+    m.payloads[handle] = std::move(payload);
+  } else {
+    handle = static_cast<std::uint32_t>(m.payloads.size());
+    m.payloads.push_back(std::move(payload));
+    m.payload_refs.push_back(0);
+  }
+  // Waiting instances first (goal, stop on, event waits), in the recipient's order.
+  for (std::uint32_t idx = m.recipients[*ri].head; idx != kNone;) {
+    const std::uint32_t next = m.instances[idx].next;
+    m.step(idx, Input{InputKind::Event}, at, &m.payloads[handle], event_index, name);
+    idx = next;
+  }
+  // Then the programs this event starts.
+  const std::vector<std::uint16_t>& starts = m.triggered[static_cast<std::size_t>(event_index)];
+  for (std::uint16_t pid : starts) m.try_start(pid, *ri, at, handle, &m.payloads[handle], event_index, name);
+  if (m.payload_refs[handle] == 0) {
+    m.payloads[handle] = Record();
+    m.free_payloads.push_back(handle);
+  }
+  return std::nullopt;
+}
+
+std::optional<EngineError> Engine::status(Time at, std::string_view recipient, std::string_view message,
+                                          std::string_view channel, MsgStatus status) {
+  Impl& m = *impl_;
+  const auto ri = m.find_recipient(recipient);
+  if (!ri) return EngineError{fmt::format("unknown recipient `{}`", recipient)};
+  std::uint32_t number = 0;
+  if (!message.empty()) {
+    std::uint32_t n = 0;
+    if (message.size() < 2 || message[0] != 'm' ||
+        std::from_chars(message.data() + 1, message.data() + message.size(), n).ec != std::errc() || n == 0 ||
+        n >= m.messages.size())
+      return EngineError{fmt::format("unknown message `{}`", message)};
+    number = n;
+    if (m.messages[number].instance == kNone) return EngineError{fmt::format("unknown message `{}`", message)};
+  } else {
+    const int ch = m.channel_of(channel);
+    if (ch < 0) return EngineError{fmt::format("unknown channel `{}`", channel)};
+    number = m.recipients[*ri].latest[static_cast<std::size_t>(ch)];
+    if (number == 0) return EngineError{fmt::format("`{}` has no message on channel `{}` to report on", recipient, channel)};
+  }
+  if (auto e = m.at_time(at)) return e;
+  Message& msg = m.messages[number];
+  const Program& p = *m.programs[msg.program];
+  const Recipient& r = m.recipients[*ri];
+  if (m.instances.size() > msg.instance && m.instances[msg.instance].number == msg.number &&
+      m.instances[msg.instance].recipient != *ri)
+    return EngineError{fmt::format("message `m{}` is not `{}`'s", number, recipient)};
+  // Status order: clicked ⇒ opened ⇒ delivered; `failed` only replaces a bare `sent`.
+  const auto before = static_cast<MsgStatus>(msg.status);
+  MsgStatus after = before;
+  if (status == MsgStatus::Failed) {
+    if (before == MsgStatus::Sent) after = MsgStatus::Failed;
+  } else if (before == MsgStatus::Failed || status > before) {
+    after = status;
+  }
+  TraceRecord t = m.base(at, r, p, msg.number, Action::Status);
+  t.channel = m.channels[msg.channel].name;
+  t.message = m.msg_id(number);
+  t.step = msg.step;
+  t.status = status_name(status);
+  m.emit(t);
+  msg.status = static_cast<std::uint8_t>(after);
+  if (after == before) return std::nullopt;
+  if (msg.instance < m.instances.size()) {
+    Instance& inst = m.instances[msg.instance];
+    if (inst.number == msg.number && inst.state != State::Free && inst.state != State::Ended)
+      m.step(msg.instance, Input{InputKind::Status, msg.slot, static_cast<std::uint8_t>(after)}, at, nullptr, -1, {});
+  }
+  return std::nullopt;
+}
+
+std::optional<EngineError> Engine::broadcast(std::string_view scenario, Time at) {
+  Impl& m = *impl_;
+  auto it = m.scenario_keys.find(std::string(scenario));
+  if (it == m.scenario_keys.end()) return EngineError{fmt::format("no scenario `{}` is loaded", scenario)};
+  const std::uint16_t pid = m.latest[it->second];
+  if (m.programs[pid]->module.scenario.trigger != bytecode::TriggerKind::Manual)
+    return EngineError{fmt::format("scenario `{}` is not `trigger manual`", scenario)};
+  if (auto e = m.at_time(at)) return e;
+  for (std::uint32_t r = 0; r < m.recipients.size(); ++r) m.try_start(pid, r, at, kNone, nullptr, -1, "broadcast");
+  return std::nullopt;
+}
+
+std::size_t Engine::finish(std::optional<Time> until) {
+  Impl& m = *impl_;
+  if (until) {
+    (void)m.at_time(std::max(*until, m.now));
+    return m.live;
+  }
+  m.ticking = false;
+  while (auto next = m.timers.next_deadline()) m.fire_until(*next);
+  return m.live;
+}
+
+Time Engine::now() const { return impl_->now; }
+std::size_t Engine::live_instances() const { return impl_->live; }
+
+Engine::Memory Engine::memory() const {
+  const Impl& m = *impl_;
+  Memory r;
+  r.instances = m.instances.capacity() * sizeof(Instance) + m.free_instances.capacity() * 4;
+  for (const Slab& s : m.slabs)
+    r.instances += s.locals.capacity() * sizeof(Value) + s.slots.capacity() * 4 + s.free.capacity() * 4;
+  r.timers = m.timers.memory_bytes();
+  r.messages = m.messages.capacity() * sizeof(Message);
+  r.recipients_index = m.recipients.capacity() * sizeof(Recipient);
+  for (const Record& p : m.payloads) r.payloads += p.memory_bytes();
+  return r;
+}
+
+// ---- names ---------------------------------------------------------------------------------
+
+std::string_view action_name(Action a) {
+  switch (a) {
+    case Action::Start: return "start";
+    case Action::Skip: return "skip";
+    case Action::Send: return "send";
+    case Action::Defer: return "defer";
+    case Action::Wait: return "wait";
+    case Action::Status: return "status";
+    case Action::Event: return "event";
+    case Action::End: return "end";
+  }
+  return "?";
+}
+
+std::string_view outcome_name(Outcome o) {
+  switch (o) {
+    case Outcome::Completed: return "completed";
+    case Outcome::Stopped: return "stopped";
+    case Outcome::Converted: return "converted";
+    case Outcome::Exited: return "exited";
+    case Outcome::Expired: return "expired";
+    case Outcome::Open: return "open";
+  }
+  return "?";
+}
+
+std::string_view status_name(MsgStatus s) {
+  switch (s) {
+    case MsgStatus::None: return "none";
+    case MsgStatus::Sent: return "sent";
+    case MsgStatus::Delivered: return "delivered";
+    case MsgStatus::Opened: return "opened";
+    case MsgStatus::Clicked: return "clicked";
+    case MsgStatus::Failed: return "failed";
+  }
+  return "?";
+}
+
+std::optional<MsgStatus> parse_status(std::string_view s) {
+  if (s == "sent") return MsgStatus::Sent;
+  if (s == "delivered") return MsgStatus::Delivered;
+  if (s == "opened") return MsgStatus::Opened;
+  if (s == "clicked") return MsgStatus::Clicked;
+  if (s == "failed") return MsgStatus::Failed;
+  return std::nullopt;
+}
+
+}  // namespace cascade::vm

@@ -1,0 +1,645 @@
+// The interpreter behind Machine::step: runs main from the instance's pc to its next
+// suspension, and expression functions to their RET. See machine.hpp for the contract.
+#include "cascade/vm/machine.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "cascade/stdlib/builtins.hpp"
+#include "cascade/stdlib/sms.hpp"
+#include "cascade/vm/engine.hpp"
+#include "cascade/vm/ops.hpp"
+
+namespace cascade::vm {
+
+using bytecode::Instr;
+using bytecode::Op;
+
+std::uint16_t Program::step_of(std::uint32_t send_pc) const {
+  auto it = std::lower_bound(send_pcs.begin(), send_pcs.end(), send_pc);
+  if (it == send_pcs.end() || *it != send_pc) return 0;
+  return static_cast<std::uint16_t>(it - send_pcs.begin() + 1);
+}
+
+// Everything an instruction may read, for one step.
+struct Machine::Ctx {
+  const Env* env = nullptr;
+  const Value* locals = nullptr;
+  Time now = 0;
+  Time trigger_at = 0;  // ticks and broadcasts: trigger.at
+  int trigger_event = -1;  // module event index of the trigger (payload field mapping)
+  int event_module = -1;   // module event index of env.event
+};
+
+namespace {
+
+std::uint64_t fnv1a(std::uint64_t h, std::string_view s) {
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+  return h;
+}
+
+// MsgStatus ranks for "reached or better": delivered < opened < clicked.
+bool reached(std::uint8_t status, std::uint8_t wanted) {
+  return status != static_cast<std::uint8_t>(MsgStatus::Failed) && status >= wanted;
+}
+
+std::string_view outcome_word(std::uint8_t o) {
+  switch (o) {
+    case 0: return "delivered";
+    case 1: return "opened";
+    default: return "clicked";
+  }
+}
+
+void json_string(std::string& out, std::string_view s) {
+  out += '"';
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          static const char* hex = "0123456789abcdef";
+          out += "\\u00";
+          out += hex[c >> 4];
+          out += hex[c & 15];
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  out += '"';
+}
+
+void json_value(std::string& out, const Value& v) {
+  switch (v.kind) {
+    case Kind::Null: out += "null"; return;
+    case Kind::Bool: out += v.i ? "true" : "false"; return;
+    case Kind::Int:
+    case Kind::Decimal: ops::render(v, out); return;
+    case Kind::List: {
+      out += '[';
+      for (std::uint32_t k = 0; k < v.size; ++k) {
+        if (k) out += ',';
+        json_value(out, v.list[k]);
+      }
+      out += ']';
+      return;
+    }
+    default: {
+      std::string text;
+      ops::render(v, text);
+      json_string(out, text);
+    }
+  }
+}
+
+// Appends UTM tags to a URL, before any fragment.
+std::string_view tracked_link(std::string_view url, std::string_view channel, std::string_view scenario,
+                              std::uint16_t step, Arena& arena) {
+  const std::size_t hash = url.find('#');
+  const std::string_view base = url.substr(0, hash);
+  const std::string_view fragment = hash == std::string_view::npos ? std::string_view() : url.substr(hash);
+  std::string s;
+  s.reserve(url.size() + 96);
+  s += base;
+  s += base.find('?') == std::string_view::npos ? '?' : '&';
+  s += "utm_source=cascade&utm_medium=";
+  s += channel;
+  s += "&utm_campaign=";
+  s += scenario;
+  s += "&utm_content=";
+  s += std::to_string(step);
+  s += fragment;
+  return arena.copy(s);
+}
+
+template <class Fill>
+Effect effect(EffectKind kind, Fill&& fill) {
+  Effect e;
+  e.kind = kind;
+  fill(e);
+  return e;
+}
+
+}  // namespace
+
+std::uint32_t Machine::bucket(std::string_view recipient, std::string_view scenario, std::string_view what) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  h = fnv1a(h, recipient);
+  h = fnv1a(h, std::string_view("\x1f", 1));
+  h = fnv1a(h, scenario);
+  h = fnv1a(h, std::string_view("\x1f", 1));
+  h = fnv1a(h, what);
+  // FNV's low bits mix poorly for short keys: fold the high half in first.
+  h ^= h >> 32;
+  h *= 0x9E3779B97F4A7C15ULL;
+  return static_cast<std::uint32_t>((h >> 32) % bytecode::kShareTotal);
+}
+
+// Executes expression-level instructions starting at pc until RET (expression functions) and
+// returns the value. Used for functions only; main's expressions run inline in run().
+Value Machine::expr(const Program& p, std::uint32_t pc, const Ctx& c) {
+  std::uint32_t sp = 0;
+  while (true) {
+    const Instr& in = p.code[p.instr_at[pc]];
+    if (in.op == Op::Ret) return sp ? stack_[sp - 1] : Value::null();
+    if (!exec(p, pc, sp, c)) return Value::null();
+  }
+}
+
+// Executes one non-effect instruction at pc (advancing pc). Returns false for an instruction
+// that exec does not handle (effects, suspensions, END, RET, SPLIT): the caller does.
+bool Machine::exec(const Program& p, std::uint32_t& pc, std::uint32_t& sp, const Ctx& c) {
+  const Instr& in = p.code[p.instr_at[pc]];
+  Value* st = stack_;
+  const Env& env = *c.env;
+  auto field_of = [&](const Record* r, int module_event, std::uint32_t field) -> Value {
+    if (!r || module_event < 0) return Value::null();
+    const auto& map = p.event_field[static_cast<std::size_t>(module_event)];
+    return field < map.size() ? r->get(map[field]) : Value::null();
+  };
+  switch (in.op) {
+    case Op::Const: st[sp++] = p.constants[in.operand[0]]; break;
+    case Op::Null: st[sp++] = Value::null(); break;
+    case Op::LoadProfile:
+      st[sp++] = env.profile ? env.profile->get(p.profile_field[in.operand[0]]) : Value::null();
+      break;
+    case Op::LoadTrigger:
+      if (p.module.scenario.trigger != bytecode::TriggerKind::Event) {
+        st[sp++] = p.module.str(p.module.fields[in.operand[0]]) == "at" ? Value::time(c.trigger_at) : Value::null();
+      } else {
+        st[sp++] = field_of(env.trigger, c.trigger_event, in.operand[0]);
+      }
+      break;
+    case Op::LoadEvent: st[sp++] = field_of(env.event, c.event_module, in.operand[0]); break;
+    case Op::LoadLocal: st[sp++] = c.locals ? c.locals[in.operand[0]] : Value::null(); break;
+    case Op::Now: st[sp++] = Value::time(c.now); break;
+    case Op::Pop: --sp; break;
+    case Op::Dup: st[sp] = st[sp - 1]; ++sp; break;
+    case Op::Not: st[sp - 1] = st[sp - 1].is_null() ? Value::null() : Value::boolean(!st[sp - 1].truthy()); break;
+    case Op::Neg: st[sp - 1] = ops::neg(st[sp - 1]); break;
+    case Op::Add: --sp; st[sp - 1] = ops::add(st[sp - 1], st[sp], arena_); break;
+    case Op::Sub: --sp; st[sp - 1] = ops::sub(st[sp - 1], st[sp]); break;
+    case Op::Mul: --sp; st[sp - 1] = ops::mul(st[sp - 1], st[sp]); break;
+    case Op::Div: --sp; st[sp - 1] = ops::div(st[sp - 1], st[sp]); break;
+    case Op::Eq: --sp; st[sp - 1] = Value::boolean(ops::equal(st[sp - 1], st[sp])); break;
+    case Op::Ne: --sp; st[sp - 1] = Value::boolean(!ops::equal(st[sp - 1], st[sp])); break;
+    case Op::Lt:
+    case Op::Le:
+    case Op::Gt:
+    case Op::Ge: {
+      --sp;
+      const auto cmp = ops::compare(st[sp - 1], st[sp]);
+      bool r = false;
+      if (cmp) {
+        r = in.op == Op::Lt ? *cmp < 0 : in.op == Op::Le ? *cmp <= 0 : in.op == Op::Gt ? *cmp > 0 : *cmp >= 0;
+      }
+      st[sp - 1] = Value::boolean(r);
+      break;
+    }
+    case Op::In: --sp; st[sp - 1] = Value::boolean(ops::member(st[sp - 1], st[sp])); break;
+    case Op::Coalesce:
+      --sp;
+      if (st[sp - 1].is_null()) st[sp - 1] = st[sp];
+      break;
+    case Op::Has: st[sp - 1] = Value::boolean(!st[sp - 1].is_null()); break;
+    case Op::Concat: {
+      const std::uint32_t n = in.operand[0];
+      scratch_.clear();
+      for (std::uint32_t k = sp - n; k < sp; ++k) ops::render(st[k], scratch_);
+      sp -= n;
+      st[sp++] = Value::string(arena_.copy(scratch_));
+      break;
+    }
+    case Op::List: {
+      const std::uint32_t n = in.operand[0];
+      Value* v = arena_.values(n);
+      std::copy(st + sp - n, st + sp, v);
+      sp -= n;
+      st[sp++] = Value::list_of(v, n);
+      break;
+    }
+    case Op::Call: {
+      const auto id = static_cast<builtins::Id>(in.operand[0]);
+      const std::uint32_t argc = in.operand[1];
+      const std::span<const Value> args(st + sp - argc, argc);
+      Value r;
+      if (id == builtins::Id::FormatTime) {
+        if (argc == 2 && args[0].kind == Kind::Time && args[1].kind == Kind::String) {
+          r = Value::string(arena_.copy(calendar::format_time(args[0].i, env.zone ? env.zone : calendar::utc(),
+                                                              args[1].str())));
+        }
+      } else if (id == builtins::Id::Link) {
+        if (argc == 1 && args[0].kind == Kind::String) {
+          const std::uint16_t step = p.link_step[p.instr_at[pc]];
+          std::string_view channel;
+          if (step > 0) {
+            const Instr& send = p.code[p.instr_at[p.send_pcs[step - 1]]];
+            channel = env.channels[p.channel_index[send.operand[0]]].name;
+          }
+          r = Value::string(tracked_link(args[0].str(), channel, p.name, step, arena_));
+        }
+      } else if (id == builtins::Id::Has) {
+        r = Value::boolean(argc == 1 && !args[0].is_null());
+      } else if (auto v = ops::call_pure(id, args, c.now, arena_)) {
+        r = *v;
+      }
+      sp -= argc;
+      st[sp++] = r;
+      break;
+    }
+    case Op::Jump: pc = in.operand[0]; return true;
+    case Op::JumpIfFalse:
+      --sp;
+      pc = st[sp].truthy() ? pc + in.size : in.operand[0];
+      return true;
+    case Op::JumpIfTrue:
+      --sp;
+      pc = st[sp].truthy() ? in.operand[0] : pc + in.size;
+      return true;
+    default: return false;
+  }
+  pc += in.size;
+  return true;
+}
+
+Value Machine::eval(const Program& p, std::uint16_t fn, Time now, const Env& env, Time trigger_at) {
+  if (fn == bytecode::kNoFunction || fn >= p.module.functions.size()) return Value::null();
+  Ctx c;
+  c.env = &env;
+  c.now = now;
+  c.trigger_at = trigger_at;
+  c.trigger_event = p.module.scenario.trigger == bytecode::TriggerKind::Event ? p.module.scenario.trigger_event : -1;
+  c.event_module = -1;
+  if (env.event) {
+    for (std::size_t k = 0; k < p.event_index.size(); ++k)
+      if (p.event_index[k] == env.event_config) c.event_module = static_cast<int>(k);
+  }
+  return expr(p, p.module.functions[fn].offset, c);
+}
+
+void Machine::finish(const Program& p, Instance& inst, Time now, std::vector<Effect>& out, std::uint8_t outcome) {
+  // The goal window outlives the statements (brief §8): a completed treated instance, or a
+  // control member, keeps waiting for the goal until the window closes.
+  const bool window_open = p.module.scenario.has_goal && inst.goal_until > now;
+  if (outcome == static_cast<std::uint8_t>(Outcome::Completed) && window_open) {
+    inst.state = State::GoalWindow;
+    Effect w;
+    w.kind = EffectKind::Wait;
+    w.until = inst.goal_until;
+    w.wait_for = "goal";
+    out.push_back(w);
+    return;
+  }
+  inst.state = State::Ended;
+  Effect e;
+  e.kind = EffectKind::End;
+  e.outcome = outcome;
+  out.push_back(e);
+}
+
+void Machine::step(const Program& p, Instance& inst, Value* locals, std::uint32_t* slots, const Input& in, Time now,
+                   const Env& env, std::vector<Effect>& out) {
+  const bytecode::Scenario& sc = p.module.scenario;
+  switch (in.kind) {
+    case InputKind::Start: {
+      if (sc.has_goal) {
+        const Value w = eval(p, sc.goal.within_fn, now, env, now);
+        inst.goal_until = w.kind == Kind::Duration ? now + std::max<std::int64_t>(w.i, 0) : now;
+      }
+      if (inst.flags & kControl) {
+        // A control member gets nothing, but waits out the goal window like the treated.
+        if (sc.has_goal && inst.goal_until > now) {
+          inst.state = State::GoalWindow;
+          out.push_back(effect(EffectKind::Wait, [&](Effect& e) { e.until = inst.goal_until; e.wait_for = "goal"; }));
+        } else {
+          inst.state = State::Ended;
+          out.push_back(effect(EffectKind::End, [&](Effect& e) { e.outcome = static_cast<std::uint8_t>(Outcome::Expired); }));
+        }
+        return;
+      }
+      inst.pc = 0;
+      break;
+    }
+    case InputKind::Timer:
+      switch (inst.state) {
+        case State::GoalWindow:
+          inst.state = State::Ended;
+          out.push_back(effect(EffectKind::End, [&](Effect& e) { e.outcome = static_cast<std::uint8_t>((inst.flags & kControl) ? Outcome::Expired
+                                                                                             : Outcome::Completed); }));
+          return;
+        case State::Sleeping:
+        case State::Outcome:
+        case State::Event: break;  // resume at pc: the wait's deadline, or a deferred send
+        default: return;
+      }
+      break;
+    case InputKind::Status:
+      if (inst.state != State::Outcome || inst.wait_slot != in.slot) return;
+      if (reached(in.status, inst.wait_outcome)) {
+        inst.pc = inst.target;
+      } else if (in.status != static_cast<std::uint8_t>(MsgStatus::Failed)) {
+        return;  // progress short of the wanted outcome: keep waiting
+      }
+      break;
+    case InputKind::Event: {
+      if (!env.event || inst.state == State::Ended || inst.state == State::Free) return;
+      const std::uint64_t cfg = static_cast<std::uint64_t>(env.event_config);
+      auto is = [&](std::uint16_t module_event) {
+        return module_event < p.event_index.size() && static_cast<std::uint64_t>(p.event_index[module_event]) == cfg;
+      };
+      auto where = [&](std::uint16_t fn) {
+        if (fn == bytecode::kNoFunction) return true;
+        Ctx c;
+        c.env = &env;
+        c.locals = locals;
+        c.now = now;
+        c.trigger_at = inst.payload;  // ticks keep their instant in the payload field
+        c.trigger_event = sc.trigger == bytecode::TriggerKind::Event ? sc.trigger_event : -1;
+        c.event_module = -1;
+        for (std::size_t k = 0; k < p.event_index.size(); ++k)
+          if (static_cast<std::uint64_t>(p.event_index[k]) == cfg) c.event_module = static_cast<int>(k);
+        return expr(p, p.module.functions[fn].offset, c).truthy();
+      };
+      if (sc.has_goal && is(sc.goal.event) && now <= inst.goal_until && where(sc.goal.where_fn)) {
+        out.push_back(effect(EffectKind::Consume, [&](Effect& e) { e.reason = "goal"; }));
+        inst.state = State::Ended;
+        out.push_back(effect(EffectKind::End, [&](Effect& e) { e.outcome = static_cast<std::uint8_t>(Outcome::Converted); }));
+        return;
+      }
+      if (inst.state == State::GoalWindow) return;
+      for (const bytecode::StopOn& so : sc.stop_on) {
+        if (is(so.event) && where(so.where_fn)) {
+          out.push_back(effect(EffectKind::Consume, [&](Effect& e) { e.reason = "stop_on"; }));
+          inst.state = State::Ended;
+          out.push_back(effect(EffectKind::End, [&](Effect& e) { e.outcome = static_cast<std::uint8_t>(Outcome::Exited); }));
+          return;
+        }
+      }
+      if (inst.state == State::Event && is(inst.wait_event) && where(inst.wait_fn)) {
+        out.push_back(effect(EffectKind::Consume, [&](Effect& e) { e.reason = "wait"; }));
+        inst.pc = inst.target;
+        break;
+      }
+      return;
+    }
+  }
+  run(p, inst, locals, slots, now, env, out);
+}
+
+void Machine::run(const Program& p, Instance& inst, Value* locals, std::uint32_t* slots, Time now, const Env& env,
+                  std::vector<Effect>& out) {
+  const bytecode::Scenario& sc = p.module.scenario;
+  Ctx c;
+  c.env = &env;
+  c.locals = locals;
+  c.now = now;
+  c.trigger_at = inst.payload;
+  c.trigger_event = sc.trigger == bytecode::TriggerKind::Event ? sc.trigger_event : -1;
+  c.event_module = -1;
+  if (env.event) {
+    for (std::size_t k = 0; k < p.event_index.size(); ++k)
+      if (p.event_index[k] == env.event_config) c.event_module = static_cast<int>(k);
+  }
+  std::uint32_t pc = inst.pc;
+  std::uint32_t sp = 0;
+  std::uint32_t clean_pc = pc;  // where the current statement's evaluation began (stack empty)
+  std::uint32_t sent_this_step = 0;
+  // Sends of this step, for caps and limits (they are not in env.sends yet).
+  SentRecord fresh[16];
+  std::uint32_t fresh_count = 0;
+  auto sleep_until = [&](Time until, std::string_view what) {
+    inst.state = State::Sleeping;
+    Effect w;
+    w.kind = EffectKind::Wait;
+    w.until = until;
+    w.wait_for = what;
+    out.push_back(w);
+  };
+  auto message_status = [&](std::uint32_t slot, Time* sent_at) -> std::uint8_t {
+    const std::uint32_t number = slots[slot];
+    if (number == 0 || number == kFailedSend) return static_cast<std::uint8_t>(MsgStatus::Failed);
+    if (number >= env.next_message) {  // sent in this very step
+      *sent_at = now;
+      return static_cast<std::uint8_t>(MsgStatus::Sent);
+    }
+    if (number >= env.messages.size()) return static_cast<std::uint8_t>(MsgStatus::Failed);
+    *sent_at = env.messages[number].sent_at;
+    return env.messages[number].status;
+  };
+
+  for (int guard = 0; guard < (1 << 24); ++guard) {
+    if (sp == 0) clean_pc = pc;
+    const Instr& in = p.code[p.instr_at[pc]];
+    if (exec(p, pc, sp, c)) continue;
+    switch (in.op) {
+      case Op::StoreLocal:
+        --sp;
+        locals[in.operand[0]] = intern_.keep(stack_[sp]);
+        pc += in.size;
+        break;
+      case Op::Split: {
+        const bytecode::Split& s = p.module.splits[in.operand[0]];
+        const std::uint32_t b = bucket(env.recipient, p.name, p.module.str(s.name));
+        std::uint32_t acc = 0;
+        std::size_t chosen = s.branches.size() - 1;
+        for (std::size_t k = 0; k < s.branches.size(); ++k) {
+          acc += s.branches[k].share;
+          if (b < acc) {
+            chosen = k;
+            break;
+          }
+        }
+        pc = in.target_at(p.module.code, chosen);
+        break;
+      }
+      case Op::Send:
+      case Op::SendTemplate: {
+        const std::uint8_t ch = p.channel_index[in.operand[0]];
+        const ChannelInfo& info = env.channels[ch];
+        const std::uint8_t slot = static_cast<std::uint8_t>(in.operand[1]);
+        const std::uint16_t step = p.step_of(pc);
+        auto skip = [&](std::string_view reason) {
+          slots[slot] = kFailedSend;
+          out.push_back(effect(EffectKind::Skip, [&](Effect& e) { e.channel = ch; e.slot = slot; e.step = step; e.reason = reason; }));
+        };
+        const Value address = info.address_field >= 0 ? env.profile->get(info.address_field) : Value::string("-");
+        if (address.is_null() || (address.kind == Kind::String && address.size == 0)) {
+          skip("no_address");
+        } else if (info.consent_field >= 0 && !env.profile->get(info.consent_field).truthy()) {
+          skip("no_consent");
+        } else if (!info.has_provider) {
+          skip("no_provider");
+        } else {
+          // Quiet hours (the scenario's own, or the project's copied in at compile time).
+          Time allowed = now;
+          std::string_view why;
+          for (const bytecode::QuietHours& q : sc.quiet_hours) {
+            if (!q.channels.empty() &&
+                std::find(q.channels.begin(), q.channels.end(), in.operand[0]) == q.channels.end())
+              continue;
+            const Time end = calendar::quiet_end(now, env.zone ? env.zone : calendar::utc(), q.from, q.to);
+            if (end > allowed) {
+              allowed = end;
+              why = "quiet_hours";
+            }
+          }
+          // Limits: at most count sends of this scenario (on the listed channels) per window.
+          if (allowed == now) {
+            for (const bytecode::Limit& l : sc.limits) {
+              auto counts = [&](std::uint8_t channel) {
+                if (l.channels.empty()) return true;
+                for (std::uint8_t mc : l.channels)
+                  if (p.channel_index[mc] == channel) return true;
+                return false;
+              };
+              if (!counts(ch)) continue;
+              std::vector<Time> times;
+              for (const SentRecord& r : env.sends)
+                if (r.scenario == p.scenario && counts(r.channel) && r.at > now - l.per_seconds) times.push_back(r.at);
+              for (std::uint32_t k = 0; k < fresh_count; ++k)
+                if (fresh[k].scenario == p.scenario && counts(fresh[k].channel)) times.push_back(fresh[k].at);
+              if (times.size() >= l.count && l.count > 0) {
+                std::sort(times.begin(), times.end());
+                const Time free_at = times[times.size() - l.count] + l.per_seconds;
+                if (free_at > allowed) {
+                  allowed = free_at;
+                  why = "limit";
+                }
+              }
+            }
+          }
+          if (allowed > now) {
+            // Deferred: the statement runs again from its start when the window opens, so
+            // the text is rendered when the message actually leaves.
+            inst.pc = clean_pc;
+            inst.state = State::Sleeping;
+            out.push_back(effect(EffectKind::Defer, [&](Effect& e) { e.channel = ch; e.slot = slot; e.step = step; e.reason = why; e.until = allowed; }));
+            return;
+          }
+          // Project caps: over the cap the send fails as `capped` (it is not deferred).
+          bool capped = false;
+          for (const CapRule& cap : env.caps) {
+            if (cap.channel >= 0 && cap.channel != ch) continue;
+            std::uint32_t n = 0;
+            for (const SentRecord& r : env.sends)
+              if ((cap.channel < 0 || r.channel == ch) && r.at > now - cap.per_seconds) ++n;
+            for (std::uint32_t k = 0; k < fresh_count; ++k)
+              if (cap.channel < 0 || fresh[k].channel == ch) ++n;
+            if (n >= cap.count) capped = true;
+          }
+          if (capped) {
+            skip("capped");
+          } else {
+            Effect e;
+            e.kind = EffectKind::Send;
+            e.channel = ch;
+            e.slot = slot;
+            e.step = step;
+            if (in.op == Op::Send) {
+              e.text = stack_[sp - 1].str();
+              if (info.is_sms) e.segments = std::max(1, sms::count(e.text).segments);
+            } else {
+              const bytecode::Template& t = p.module.templates[in.operand[2]];
+              e.template_index = in.operand[2];
+              std::string vars = "{";
+              const std::uint32_t argc = in.operand[3];
+              for (std::uint32_t k = 0; k < argc && k < t.args.size(); ++k) {
+                if (k) vars += ',';
+                json_string(vars, p.module.str(t.args[k]));
+                vars += ':';
+                json_value(vars, stack_[sp - argc + k]);
+              }
+              vars += '}';
+              e.vars_json = arena_.copy(vars);
+              if (info.is_sms) e.segments = 1;
+            }
+            slots[slot] = env.next_message + sent_this_step++;
+            if (fresh_count < 16) fresh[fresh_count++] = SentRecord{now, p.scenario, ch};
+            inst.last_step = step;
+            out.push_back(e);
+          }
+        }
+        sp = 0;
+        pc += in.size;
+        break;
+      }
+      case Op::Wait:
+      case Op::WaitUntil:
+      case Op::WaitClock: {
+        const Value v = stack_[--sp];
+        Time until = now;
+        if (in.op == Op::Wait) {
+          if (v.kind == Kind::Duration && v.i > 0) until = now + v.i;
+        } else if (in.op == Op::WaitUntil) {
+          if (v.kind == Kind::Time) until = v.i;
+        } else if (v.kind == Kind::Clock) {
+          until = calendar::next_clock(now, env.zone ? env.zone : calendar::utc(), static_cast<int>(v.i));
+        }
+        pc += in.size;
+        if (until > now) {
+          inst.pc = pc;
+          sleep_until(until, "time");
+          return;
+        }
+        break;
+      }
+      case Op::WaitOutcome: {
+        const Value v = stack_[--sp];
+        const std::uint8_t slot = static_cast<std::uint8_t>(in.operand[0]);
+        const std::uint8_t wanted = static_cast<std::uint8_t>(in.operand[1] + static_cast<std::uint32_t>(MsgStatus::Delivered));
+        Time sent_at = now;
+        const std::uint8_t status = message_status(slot, &sent_at);
+        const Time until = sent_at + (v.kind == Kind::Duration ? std::max<std::int64_t>(v.i, 0) : 0);
+        if (reached(status, wanted)) {
+          pc = in.operand[2];
+          break;
+        }
+        pc += in.size;
+        if (status == static_cast<std::uint8_t>(MsgStatus::Failed) || until <= now) break;
+        inst.pc = pc;
+        inst.target = in.operand[2];
+        inst.wait_slot = slot;
+        inst.wait_outcome = wanted;
+        inst.state = State::Outcome;
+        out.push_back(effect(EffectKind::Wait, [&](Effect& e) { e.slot = slot; e.until = until; e.wait_for = outcome_word(static_cast<std::uint8_t>(in.operand[1])); }));
+        return;
+      }
+      case Op::WaitEvent: {
+        const Value v = stack_[--sp];
+        const Time until = now + (v.kind == Kind::Duration ? std::max<std::int64_t>(v.i, 0) : 0);
+        pc += in.size;
+        if (until <= now) break;
+        inst.pc = pc;
+        inst.target = in.operand[2];
+        inst.wait_event = static_cast<std::uint16_t>(in.operand[0]);
+        inst.wait_fn = static_cast<std::uint16_t>(in.operand[1]);
+        inst.state = State::Event;
+        out.push_back(effect(EffectKind::Wait, [&](Effect& e) { e.until = until; e.wait_for = p.module.str(p.module.events[in.operand[0]].name); }));
+        return;
+      }
+      case Op::End:
+        inst.pc = pc;
+        finish(p, inst, now, out,
+               static_cast<std::uint8_t>(in.operand[0] == 1 ? Outcome::Stopped : Outcome::Completed));
+        return;
+      default:
+        // RET or an unknown instruction in main cannot pass the verifier; end defensively.
+        inst.state = State::Ended;
+        out.push_back(effect(EffectKind::End, [&](Effect& e) { e.outcome = static_cast<std::uint8_t>(Outcome::Stopped); }));
+        return;
+    }
+  }
+  // A loop that never suspends (the language has no loops, so only a corrupt program).
+  inst.state = State::Ended;
+  out.push_back(effect(EffectKind::End, [&](Effect& e) { e.outcome = static_cast<std::uint8_t>(Outcome::Stopped); }));
+}
+
+}  // namespace cascade::vm
