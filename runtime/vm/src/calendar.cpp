@@ -61,8 +61,15 @@ Period period_at(Zone z, Time t) {
 
 // The instant of local second `local` (seconds since 1970-01-01 00:00 local) in zone z: a
 // nonexistent local time is the end of the gap, an ambiguous one the earlier instant.
-Time resolve(Zone z, std::int64_t local) {
+//
+// `near` is a period known to hold an instant close by: when the candidate instant lies more
+// than two days inside it, no other period can also read `local` (offsets of neighbouring
+// periods differ by far less than that), so date's slower local lookup is skipped.
+Time resolve(Zone z, std::int64_t local, const Period& near) {
   if (z == nullptr) return local;
+  constexpr std::int64_t kMargin = 2 * kDay;
+  const std::int64_t guess = local - near.offset;
+  if (guess - kMargin > near.begin && guess + kMargin < near.end) return guess;  // guess is in range: no overflow
   const date::local_info li = z->get_info(date::local_seconds{std::chrono::seconds{local}});
   switch (li.result) {
     case date::local_info::nonexistent:
@@ -196,12 +203,13 @@ Time next_clock(Time t, Zone z, int minutes) {
   if (!in_range(t)) return t;
   const std::int64_t m = clock_of(minutes);
   try {
-    const std::int64_t day = floor_div(local_seconds(t, z), kDay);
+    const Period p = period_at(z, t);
+    const std::int64_t day = floor_div(t + p.offset, kDay);
     // Today's reading if it is still ahead, else tomorrow's. A fall-back across midnight can
     // put tomorrow's (earlier) reading behind t as well, hence the few more days.
     Time c = t;
     for (std::int64_t k = 0; k < 4; ++k) {
-      c = resolve(z, (day + k) * kDay + m * 60);
+      c = resolve(z, (day + k) * kDay + m * 60, p);
       if (c >= t) return c;
     }
     return c;
@@ -223,12 +231,13 @@ Time next_tick(Time t, Zone z, std::int64_t every_seconds, int at_minutes) {
     }
     const std::int64_t at = clock_of(at_minutes);
     const std::int64_t n = every_seconds / kDay >= 1 ? every_seconds / kDay : 1;
-    const std::int64_t today = floor_div(local_seconds(t, z), kDay);
+    const Period p = period_at(z, t);
+    const std::int64_t today = floor_div(t + p.offset, kDay);
     std::int64_t d = today + floor_mod(-today, n);  // the first tick day ≥ today
     for (int k = 0; k < 4; ++k) {
       // No tick day left before the end of the supported range: the tick never comes.
       if (d > kMaxDay) return std::numeric_limits<Time>::max();
-      const Time c = resolve(z, d * kDay + at * 60);
+      const Time c = resolve(z, d * kDay + at * 60, p);
       if (c >= t) return c;
       if (n > kMaxDay - kMinDay) return std::numeric_limits<Time>::max();
       d += n;
