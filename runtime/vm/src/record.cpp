@@ -1,0 +1,524 @@
+// Shapes, records and the JSON decoder for profiles and event payloads (see record.hpp), plus
+// the strict text forms of time, duration and clock values.
+//
+// Decimal numbers: Boost.JSON has already turned a JSON number into int64, uint64 or double by
+// the time decode() sees it, and the source text is gone. An integral number keeps its exact
+// int64 value. A double is turned back into text with std::to_chars' shortest round-trip form
+// and that text's digits become the decimal: "0.1" → 1/10, "35000.50" → 3500050/100 as
+// 35000.5. This equals the written number whenever it has at most 15 significant digits (any
+// double-parsable text of ≤ 15 digits round-trips), which covers money and counters; longer
+// mantissas come back as the shortest text of the nearest double.
+//
+// Allocation: a Record reused across decode() calls keeps its value vector and its storage
+// blocks, so decoding line after line into one Record allocates nothing once warm. Errors build
+// their JSON pointer while the recursion unwinds, so the success path never touches it.
+#include "cascade/vm/record.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstddef>
+#include <cstring>
+#include <limits>
+#include <new>
+
+#include <boost/json.hpp>
+
+#include "values_internal.hpp"
+
+namespace cascade::vm {
+
+namespace json = boost::json;
+
+// --- storage -------------------------------------------------------------------------------
+// A bump allocator over blocks kept across reset(): strings and list elements of one record.
+// Blocks never move, so moving the Record (which moves the unique_ptr) keeps pointers valid.
+
+struct Record::Storage {
+  struct Block {
+    std::unique_ptr<std::byte[]> data;
+    std::size_t size = 0;
+  };
+  std::vector<Block> blocks;
+  std::size_t current = 0;  // the block being filled
+  std::size_t used = 0;     // bytes used in it
+  std::size_t bytes = 0;    // all blocks
+
+  void reset() {
+    current = 0;
+    used = 0;
+  }
+
+  void* alloc(std::size_t n, std::size_t align) {
+    while (current < blocks.size()) {
+      const std::size_t at = (used + align - 1) & ~(align - 1);
+      if (at <= blocks[current].size && n <= blocks[current].size - at) {
+        used = at + n;
+        return blocks[current].data.get() + at;
+      }
+      ++current;
+      used = 0;
+    }
+    const std::size_t last = blocks.empty() ? 0 : blocks.back().size;
+    const std::size_t size = std::max({n, std::size_t{1024}, std::min<std::size_t>(last * 2, 64 * 1024)});
+    Block b;
+    b.data = std::make_unique<std::byte[]>(size);  // operator new[] aligns for max_align_t
+    b.size = size;
+    bytes += size;
+    blocks.push_back(std::move(b));
+    current = blocks.size() - 1;
+    used = n;
+    return blocks.back().data.get();
+  }
+
+  std::string_view copy(std::string_view text) {
+    if (text.empty()) return std::string_view("", 0);
+    auto* p = static_cast<char*>(alloc(text.size(), 1));
+    std::memcpy(p, text.data(), text.size());
+    return std::string_view(p, text.size());
+  }
+
+  Value* values(std::size_t n) {
+    auto* p = static_cast<Value*>(alloc(std::max<std::size_t>(n, 1) * sizeof(Value), alignof(Value)));
+    for (std::size_t k = 0; k < n; ++k) new (p + k) Value();
+    return p;
+  }
+};
+
+Record::Record() = default;
+Record::Record(Record&&) noexcept = default;
+Record& Record::operator=(Record&&) noexcept = default;
+Record::~Record() = default;
+
+const Value& Record::get(int i) const {
+  static const Value null_value;
+  if (i < 0 || static_cast<std::size_t>(i) >= values_.size()) return null_value;
+  return values_[static_cast<std::size_t>(i)];
+}
+
+std::size_t Record::memory_bytes() const {
+  std::size_t n = values_.capacity() * sizeof(Value);
+  if (storage_) n += sizeof(Storage) + storage_->bytes + storage_->blocks.capacity() * sizeof(Storage::Block);
+  return n;
+}
+
+struct RecordAccess {
+  using Storage = Record::Storage;
+  static std::vector<Value>& values(Record& r) { return r.values_; }
+  static Record::Storage& storage(Record& r) {
+    if (!r.storage_) r.storage_ = std::make_unique<Record::Storage>();
+    return *r.storage_;
+  }
+};
+
+// --- shape ---------------------------------------------------------------------------------
+
+struct ShapeAccess {
+  static const types::Type& record(const Shape& s) { return s.record_; }
+  static void add(Shape& s, std::string path, types::Type type) { s.leaves_.push_back({std::move(path), std::move(type)}); }
+  static void set_record(Shape& s, const types::Type& t) { s.record_ = t; }
+};
+
+namespace {
+
+// Leaves in declaration order, depth first — the same order decode() walks. A leaf under an
+// optional record may be absent even when its own type is required, so it is marked optional.
+void flatten(Shape& shape, const types::Type& record, const std::string& prefix, bool under_optional) {
+  if (!record.fields) return;
+  for (const types::Field& f : *record.fields) {
+    std::string path = prefix.empty() ? f.name : prefix + "." + f.name;
+    if (f.type.kind == types::Kind::Record) {
+      flatten(shape, f.type, path, under_optional || f.type.optional);
+    } else {
+      ShapeAccess::add(shape, std::move(path), under_optional ? f.type.as_optional() : f.type);
+    }
+  }
+}
+
+}  // namespace
+
+Shape Shape::of(const types::Type& record) {
+  Shape s;
+  if (record.kind != types::Kind::Record) return s;
+  ShapeAccess::set_record(s, record);
+  flatten(s, record, "", false);
+  return s;
+}
+
+int Shape::index(std::string_view dotted) const {
+  for (std::size_t k = 0; k < leaves_.size(); ++k) {
+    if (leaves_[k].path == dotted) return static_cast<int>(k);
+  }
+  return -1;
+}
+
+// --- text forms ----------------------------------------------------------------------------
+
+namespace {
+
+bool digit(char c) {
+  return c >= '0' && c <= '9';
+}
+
+// Exactly `n` digits at s[at…] into out.
+bool fixed_digits(std::string_view s, std::size_t at, std::size_t n, unsigned& out) {
+  if (at + n > s.size()) return false;
+  out = 0;
+  for (std::size_t k = at; k < at + n; ++k) {
+    if (!digit(s[k])) return false;
+    out = out * 10 + static_cast<unsigned>(s[k] - '0');
+  }
+  return true;
+}
+
+}  // namespace
+
+std::optional<std::int64_t> parse_duration(std::string_view text) {
+  if (text.empty()) return std::nullopt;
+  std::int64_t total = 0;
+  std::size_t k = 0;
+  while (k < text.size()) {
+    const std::size_t begin = k;
+    std::int64_t n = 0;
+    while (k < text.size() && digit(text[k])) {
+      if (__builtin_mul_overflow(n, 10, &n) || __builtin_add_overflow(n, text[k] - '0', &n)) return std::nullopt;
+      ++k;
+    }
+    if (k == begin || k == text.size()) return std::nullopt;
+    std::int64_t unit = 0;
+    switch (text[k]) {
+      case 's': unit = 1; break;
+      case 'm': unit = 60; break;
+      case 'h': unit = 3600; break;
+      case 'd': unit = 86400; break;
+      case 'w': unit = 7 * 86400; break;
+      default: return std::nullopt;
+    }
+    ++k;
+    std::int64_t part = 0;
+    if (__builtin_mul_overflow(n, unit, &part) || __builtin_add_overflow(total, part, &total)) return std::nullopt;
+  }
+  return total;
+}
+
+std::optional<Time> parse_time(std::string_view s) {
+  // YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)
+  unsigned y = 0, mo = 0, d = 0, h = 0, mi = 0, se = 0;
+  if (s.size() < 20) return std::nullopt;
+  if (!fixed_digits(s, 0, 4, y) || s[4] != '-' || !fixed_digits(s, 5, 2, mo) || s[7] != '-' ||
+      !fixed_digits(s, 8, 2, d) || s[10] != 'T' || !fixed_digits(s, 11, 2, h) || s[13] != ':' ||
+      !fixed_digits(s, 14, 2, mi) || s[16] != ':' || !fixed_digits(s, 17, 2, se))
+    return std::nullopt;
+  if (mo < 1 || mo > 12 || d < 1 || d > detail::days_in_month(y, mo) || h > 23 || mi > 59 || se > 59)
+    return std::nullopt;
+  std::size_t k = 19;
+  if (s[k] == '.' || s[k] == ',') {
+    const std::size_t begin = ++k;
+    while (k < s.size() && digit(s[k])) ++k;
+    if (k == begin) return std::nullopt;  // fractional seconds are truncated
+  }
+  std::int64_t offset = 0;
+  if (k < s.size() && s[k] == 'Z') {
+    ++k;
+  } else if (k < s.size() && (s[k] == '+' || s[k] == '-')) {
+    unsigned oh = 0, om = 0;
+    if (!fixed_digits(s, k + 1, 2, oh) || k + 3 >= s.size() || s[k + 3] != ':' || !fixed_digits(s, k + 4, 2, om) ||
+        oh > 23 || om > 59)
+      return std::nullopt;
+    offset = (static_cast<std::int64_t>(oh) * 60 + om) * 60;
+    if (s[k] == '-') offset = -offset;
+    k += 6;
+  } else {
+    return std::nullopt;
+  }
+  if (k != s.size()) return std::nullopt;
+  const std::int64_t days = detail::days_from_civil(y, mo, d);
+  return days * 86400 + static_cast<std::int64_t>(h) * 3600 + mi * 60 + se - offset;
+}
+
+std::string format_time_utc(Time t) {
+  std::string out;
+  detail::append_time_utc(out, t);
+  return out;
+}
+
+namespace {
+
+// "HH:MM" or "H:MM" → minutes after midnight.
+std::optional<std::int64_t> parse_clock(std::string_view s) {
+  const std::size_t colon = s.find(':');
+  if (colon != 1 && colon != 2) return std::nullopt;
+  unsigned h = 0, m = 0;
+  if (!fixed_digits(s, 0, colon, h) || s.size() != colon + 3 || !fixed_digits(s, colon + 1, 2, m)) return std::nullopt;
+  if (h > 23 || m > 59) return std::nullopt;
+  return static_cast<std::int64_t>(h) * 60 + m;
+}
+
+// The digits of a finite double's shortest round-trip text as units and a scale ≤ 18.
+enum class DecimalProblem { None, Range, Places };
+DecimalProblem decimal_of_double(double x, std::int64_t& units, std::uint8_t& scale) {
+  char buf[64];
+  const auto r = std::to_chars(buf, buf + sizeof buf, x);
+  if (r.ec != std::errc()) return DecimalProblem::Range;
+  const char* p = buf;
+  const char* end = r.ptr;
+  bool negative = false;
+  if (p < end && *p == '-') {
+    negative = true;
+    ++p;
+  }
+  std::uint64_t mantissa = 0;
+  int digits = 0, frac = 0;
+  bool point = false;
+  for (; p < end && *p != 'e'; ++p) {
+    if (*p == '.') {
+      point = true;
+      continue;
+    }
+    if (mantissa == 0 && *p == '0') {
+      if (point) ++frac;  // leading zeros after the point still count as places
+      continue;
+    }
+    if (++digits > 19) return DecimalProblem::Range;  // shortest form has ≤ 17
+    mantissa = mantissa * 10 + static_cast<std::uint64_t>(*p - '0');
+    if (point) ++frac;
+  }
+  int exponent = 0;
+  if (p < end && *p == 'e') {
+    ++p;
+    const auto e = std::from_chars(p + (*p == '+' ? 1 : 0), end, exponent);
+    if (e.ec != std::errc()) return DecimalProblem::Range;
+  }
+  int places = frac - exponent;
+  if (mantissa == 0) places = std::clamp(places, 0, 18);
+  // Trailing zeros of the mantissa cost no precision: drop them while there are places.
+  while (places > 18 && mantissa % 10 == 0 && mantissa != 0) {
+    mantissa /= 10;
+    --places;
+  }
+  if (places > 18) return DecimalProblem::Places;
+  while (places < 0) {
+    if (mantissa > std::numeric_limits<std::uint64_t>::max() / 10) return DecimalProblem::Range;
+    mantissa *= 10;
+    ++places;
+  }
+  if (mantissa > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) return DecimalProblem::Range;
+  units = negative ? -static_cast<std::int64_t>(mantissa) : static_cast<std::int64_t>(mantissa);
+  scale = static_cast<std::uint8_t>(places);
+  return DecimalProblem::None;
+}
+
+const char* json_kind(const json::value& v) {
+  switch (v.kind()) {
+    case json::kind::null: return "null";
+    case json::kind::bool_: return "bool";
+    case json::kind::int64:
+    case json::kind::uint64:
+    case json::kind::double_: return "number";
+    case json::kind::string: return "string";
+    case json::kind::array: return "array";
+    case json::kind::object: return "object";
+  }
+  return "value";
+}
+
+std::string expected_name(const types::Type& t) {
+  if (t.kind == types::Kind::Record) return "object";
+  return types::to_string(t.as_required());
+}
+
+// A JSON string for a message: quoted, cut after 40 bytes on a UTF-8 boundary.
+std::string quoted(std::string_view s) {
+  std::string out = "\"";
+  if (s.size() > 40) {
+    std::size_t cut = 40;
+    while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+    out.append(s.substr(0, cut));
+    out += "…";
+  } else {
+    out.append(s);
+  }
+  out += '"';
+  return out;
+}
+
+void escape_token(std::string_view name, std::string& out) {
+  for (char c : name) {
+    if (c == '~') out += "~0";
+    else if (c == '/') out += "~1";
+    else out += c;
+  }
+}
+
+class Decoder {
+ public:
+  Decoder(std::vector<Value>& values, RecordAccess::Storage& storage) : values_(values), storage_(storage) {}
+
+  std::optional<DecodeError> error;
+
+  // The leaves of `record` from `obj` (null: the whole record is absent, leaves stay null).
+  bool record(const types::Type& record, const json::object* obj) {
+    if (!record.fields) return true;
+    for (const types::Field& f : *record.fields) {
+      const json::value* v = nullptr;
+      if (obj) {
+        auto it = obj->find(f.name);
+        if (it != obj->end()) v = &it->value();
+      }
+      if (!field(f, v, obj != nullptr)) {
+        std::string p = "/";
+        escape_token(f.name, p);
+        error->pointer.insert(0, p);
+        return false;
+      }
+    }
+    return true;
+  }
+
+ private:
+  bool fail(std::string message) {
+    error = DecodeError{"", std::move(message)};
+    return false;
+  }
+
+  bool field(const types::Field& f, const json::value* v, bool parent_present) {
+    const bool absent = v == nullptr || v->is_null();
+    if (f.type.kind == types::Kind::Record) {
+      if (absent) {
+        if (parent_present && !f.type.optional)
+          return fail(v ? "expected object, got null" : "missing required field");
+        return record(f.type, nullptr);
+      }
+      if (!v->is_object()) return fail(std::string("expected object, got ") + json_kind(*v));
+      return record(f.type, &v->get_object());
+    }
+    Value& slot = values_[leaf_++];
+    slot = Value::null();
+    if (absent) {
+      if (parent_present && !f.type.optional)
+        return fail(v ? "expected " + expected_name(f.type) + ", got null" : "missing required field");
+      return true;
+    }
+    return leaf(f.type, *v, slot);
+  }
+
+  bool leaf(const types::Type& t, const json::value& v, Value& out) {
+    using K = types::Kind;
+    auto wrong = [&] { return fail("expected " + expected_name(t) + ", got " + json_kind(v)); };
+    switch (t.kind) {
+      case K::Bool:
+        if (!v.is_bool()) return wrong();
+        out = Value::boolean(v.get_bool());
+        return true;
+      case K::Int:
+        if (v.is_int64()) {
+          out = Value::integer(v.get_int64());
+          return true;
+        }
+        if (v.is_uint64()) return fail("number out of range for int");
+        if (v.is_double()) {
+          const double d = v.get_double();
+          if (!std::isfinite(d) || d < -9223372036854775808.0 || d >= 9223372036854775808.0)
+            return fail("number out of range for int");
+          if (std::trunc(d) != d) return fail("expected int, got a fractional number");
+          out = Value::integer(static_cast<std::int64_t>(d));
+          return true;
+        }
+        return wrong();
+      case K::Decimal:
+        if (v.is_int64()) {
+          out = Value::decimal(v.get_int64(), 0);
+          return true;
+        }
+        if (v.is_uint64()) return fail("number out of range for decimal");
+        if (v.is_double()) {
+          const double d = v.get_double();
+          std::int64_t units = 0;
+          std::uint8_t scale = 0;
+          const DecimalProblem p = std::isfinite(d) ? decimal_of_double(d, units, scale) : DecimalProblem::Range;
+          if (p == DecimalProblem::Range) return fail("number out of range for decimal");
+          if (p == DecimalProblem::Places) return fail("decimal has more than 18 digits after the point");
+          out = Value::decimal(units, scale);
+          return true;
+        }
+        return wrong();
+      case K::String: {
+        if (!v.is_string()) return wrong();
+        const json::string& s = v.get_string();
+        if (s.size() > std::numeric_limits<std::uint32_t>::max()) return fail("string too long");
+        out = Value::string(storage_.copy(std::string_view(s.data(), s.size())));
+        return true;
+      }
+      case K::Time: {
+        if (!v.is_string()) return wrong();
+        const std::string_view s(v.get_string().data(), v.get_string().size());
+        const auto time = parse_time(s);
+        if (!time) return fail("expected a time like 2026-03-02T10:00:00Z, got " + quoted(s));
+        out = Value::time(*time);
+        return true;
+      }
+      case K::Duration: {
+        if (!v.is_string()) return wrong();
+        const std::string_view s(v.get_string().data(), v.get_string().size());
+        const auto seconds = parse_duration(s);
+        if (!seconds) return fail("expected a duration like 1h30m, got " + quoted(s));
+        out = Value::duration(*seconds);
+        return true;
+      }
+      case K::Clock: {
+        if (!v.is_string()) return wrong();
+        const std::string_view s(v.get_string().data(), v.get_string().size());
+        const auto minutes = parse_clock(s);
+        if (!minutes) return fail("expected a time of day like 09:30, got " + quoted(s));
+        out = Value::clock(*minutes);
+        return true;
+      }
+      case K::List: {
+        if (!v.is_array()) return wrong();
+        if (!t.element || t.element->kind == K::Record || t.element->kind == K::Error)
+          return fail("lists of " + (t.element ? expected_name(*t.element) : std::string("?")) + " are not supported");
+        const json::array& a = v.get_array();
+        if (a.size() > std::numeric_limits<std::uint32_t>::max()) return fail("list too long");
+        Value* elements = storage_.values(a.size());
+        for (std::size_t k = 0; k < a.size(); ++k) {
+          const json::value& e = a[k];
+          bool ok = true;
+          if (e.is_null()) {
+            if (!t.element->optional) ok = fail("expected " + expected_name(*t.element) + ", got null");
+          } else {
+            ok = leaf(*t.element, e, elements[k]);
+          }
+          if (!ok) {
+            error->pointer.insert(0, "/" + std::to_string(k));
+            return false;
+          }
+        }
+        out = Value::list_of(elements, static_cast<std::uint32_t>(a.size()));
+        return true;
+      }
+      default:
+        return fail("fields of type " + types::to_string(t) + " are not supported");
+    }
+  }
+
+  std::vector<Value>& values_;
+  RecordAccess::Storage& storage_;
+  std::size_t leaf_ = 0;
+};
+
+}  // namespace
+
+std::optional<DecodeError> decode(const Shape& shape, const json::value& value, Record& out) {
+  std::vector<Value>& values = RecordAccess::values(out);
+  RecordAccess::Storage& storage = RecordAccess::storage(out);
+  storage.reset();
+  values.assign(shape.size(), Value::null());
+  if (!value.is_object()) return DecodeError{"", std::string("expected object, got ") + json_kind(value)};
+  Decoder d(values, storage);
+  const types::Type& record = ShapeAccess::record(shape);
+  if (record.kind != types::Kind::Record) return std::nullopt;
+  if (!d.record(record, &value.get_object())) return d.error;
+  return std::nullopt;
+}
+
+}  // namespace cascade::vm
