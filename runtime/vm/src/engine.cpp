@@ -441,11 +441,14 @@ struct Engine::Impl {
     env.event = event;
     env.event_config = event_config;
     auto refuse = [&](std::string_view reason) {
+      machine.reset_arena();
+      // Ticks and broadcasts ask everyone: their refusals would be most of the trace and say
+      // nothing a report needs. An event's refusal is worth a line (why did u4 get nothing?).
+      if (sc.trigger != bytecode::TriggerKind::Event) return;
       TraceRecord t = base(at, r, p, 0, Action::Skip);
       t.reason = reason;
       t.trigger_name = trigger_name;
       emit(t);
-      machine.reset_arena();
     };
     if (sc.trigger_where_fn != bytecode::kNoFunction && !machine.eval(p, sc.trigger_where_fn, at, env, at).truthy())
       return refuse("where");
@@ -637,6 +640,8 @@ std::optional<EngineError> Engine::status(Time at, std::string_view recipient, s
   Impl& m = *impl_;
   const auto ri = m.find_recipient(recipient);
   if (!ri) return EngineError{fmt::format("unknown recipient `{}`", recipient)};
+  // Timers due by now fire first: the message the report is about may leave at this instant.
+  if (auto e = m.at_time(at)) return e;
   std::uint32_t number = 0;
   if (!message.empty()) {
     std::uint32_t n = 0;
@@ -652,7 +657,6 @@ std::optional<EngineError> Engine::status(Time at, std::string_view recipient, s
     number = m.recipients[*ri].latest[static_cast<std::size_t>(ch)];
     if (number == 0) return EngineError{fmt::format("`{}` has no message on channel `{}` to report on", recipient, channel)};
   }
-  if (auto e = m.at_time(at)) return e;
   Message& msg = m.messages[number];
   const Program& p = *m.programs[msg.program];
   const Recipient& r = m.recipients[*ri];
