@@ -50,6 +50,8 @@ void add_compile(CLI::App& app, Run& selected);
 void add_disasm(CLI::App& app, Run& selected);
 void add_fmt(CLI::App& app, Run& selected);
 void add_help(CLI::App& app, Run& selected);
+void add_run(CLI::App& app, Run& selected);
+void add_test(CLI::App& app, Run& selected);
 void add_gen_docs(CLI::App& app, Run& selected);
 
 // --color auto|always|never. auto: colour when the stream is a terminal, NO_COLOR is unset

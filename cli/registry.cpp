@@ -3,12 +3,14 @@
 namespace cascade::cli {
 
 namespace {
-// Later subcommands (compile, disasm, run, test, graph, simulate, report, serve) go here.
+// Later subcommands (graph, simulate, report, serve) go here.
 constexpr Command kCommands[] = {
     {"check", add_check},
     {"compile", add_compile},
     {"disasm", add_disasm},
     {"fmt", add_fmt},
+    {"run", add_run},
+    {"test", add_test},
     {"help", add_help},
     {"__gen-docs", add_gen_docs},  // hidden: regenerates docs/diagnostics.md
 };

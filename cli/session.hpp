@@ -1,0 +1,154 @@
+// What `cascade run`, `cascade test` (and later `cascade simulate`) share: from paths to a
+// loaded engine, and from JSON lines to engine inputs.
+//
+// - load_programs(): finds and loads the project, compiles .cascade files and folders into
+//   verified modules (printing check diagnostics exactly like `cascade compile`), and also
+//   accepts already compiled .cbc modules and bundles.
+// - make_config(): the engine's plain-data Config from cascade.yaml.
+// - LineReader: reads a file (or stdin) in large chunks and hands out lines as views into its
+//   buffer, with their numbers — no per-line allocation, no getline.
+// - InputDecoder: one JSON line → a profile, an event or a status, checked against the
+//   engine's schemas, or a located error message ("unknown event `x`", "/data/total: expected
+//   decimal, got string"). It never throws and reuses its parse buffers between lines.
+//
+// The engine itself knows nothing of files or JSON (runtime/vm/include/cascade/vm/engine.hpp).
+#pragma once
+
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/json.hpp>
+
+#include "cascade/bytecode/module.hpp"
+#include "cascade/compiler/project.hpp"
+#include "cascade/vm/engine.hpp"
+#include "cascade/vm/record.hpp"
+#include "command.hpp"
+
+namespace cascade::cli::session {
+
+struct Programs {
+  project::Project project;
+  std::vector<bytecode::Module> modules;  // verified, one per scenario, in file order
+};
+
+// Loads the project and compiles or reads every program under `paths` (empty: "."). Prints
+// diagnostics and errors to stderr prefixed with `cascade <command>:` where they are not
+// compiler diagnostics. Returns kExitOk and fills `out`, or the exit code to stop with
+// (1: the sources or a .cbc file have errors; 2: usage or I/O, e.g. no project file).
+int load_programs(std::string_view command, const std::vector<std::string>& paths, const std::string& project_file,
+                  ColorMode color, Programs& out);
+
+// The engine configuration of a project.
+vm::Config make_config(const project::Project& project);
+
+// Makes an engine from the config and loads every module into it; prints the first load
+// error and returns nullptr on failure.
+std::unique_ptr<vm::Engine> make_engine(std::string_view command, const Programs& programs);
+
+// ---- JSON lines -----------------------------------------------------------------------
+
+class LineReader {
+ public:
+  LineReader() = default;
+  ~LineReader();
+  LineReader(const LineReader&) = delete;
+  LineReader& operator=(const LineReader&) = delete;
+
+  // Opens `path` ("-" is standard input). On failure returns false and sets `error`.
+  bool open(const std::string& path, std::string& error);
+  // The next line (without its "\n" or "\r\n"), or false at the end of the input. The view is
+  // valid until the next call. Blank lines are returned too (callers skip them).
+  bool next(std::string_view& line);
+  // The number of the line last returned (1-based).
+  std::size_t line_number() const { return line_no_; }
+  // A read error (not the end of the file), if any happened.
+  const std::string& error() const { return error_; }
+  // Looks ahead at the first non-blank line without consuming it (for the run's start time).
+  std::optional<std::string_view> peek_first();
+
+ private:
+  bool fill();
+
+  std::FILE* file_ = nullptr;
+  bool owns_ = false;
+  std::vector<char> buffer_;
+  std::size_t begin_ = 0, end_ = 0;
+  bool eof_ = false;
+  std::size_t line_no_ = 0;
+  std::string error_;
+};
+
+// One decoded input line.
+struct Input {
+  enum class Kind { Event, Status } kind = Kind::Event;
+  vm::Time at = 0;
+  std::string recipient;
+  // Event
+  int event_index = -1;
+  vm::Record payload;
+  // Status
+  vm::MsgStatus status = vm::MsgStatus::None;
+  std::string channel;
+  std::string message;
+};
+
+// A problem with one line. `column` is 1-based, 0 when the problem is not at a known byte.
+struct LineError {
+  std::size_t column = 0;
+  std::string message;
+};
+
+class InputDecoder {
+ public:
+  explicit InputDecoder(const vm::Engine& engine);
+
+  // Parses one JSON value into the decoder's scratch value (valid until the next call);
+  // nullptr with `error` set when the text is not exactly one JSON value.
+  const boost::json::value* parse(std::string_view line, LineError& error);
+
+  // A profile line: an object with a string "id". Fills id and record.
+  std::optional<LineError> profile(std::string_view line, std::string& id, vm::Record& record);
+  // An event or status line. Checks the keys, the types, the event name and the status word,
+  // and that the recipient is known; not the time order (the caller knows the previous line).
+  std::optional<LineError> input(std::string_view line, Input& out);
+  // The same from a JSON value already parsed (cascade test builds inputs from YAML).
+  std::optional<LineError> input(const boost::json::value& json, Input& out);
+
+ private:
+  const vm::Engine& engine_;
+  // One line's JSON lives in this fixed block (bigger lines spill to the heap), so parsing a
+  // typical line allocates nothing.
+  std::unique_ptr<unsigned char[]> block_;
+  boost::json::monotonic_resource resource_;
+  boost::json::parser parser_;
+  boost::json::value scratch_;
+};
+
+// "FILE:LINE: error: MESSAGE" or "FILE:LINE:COL: error: MESSAGE".
+std::string located(std::string_view file, std::size_t line, const LineError& error);
+
+// The trace sink of a command-line host: appends each record as JSON to a buffer that is
+// written out in large blocks (explicitly flushed at the end).
+class TraceWriter {
+ public:
+  TraceWriter(std::FILE* out, std::string currency) : out_(out), currency_(std::move(currency)) {}
+  void add(const vm::TraceRecord& r);
+  // Writes what is buffered; false when the stream failed.
+  bool flush();
+  std::size_t starts() const { return starts_; }
+  std::size_t ends() const { return ends_; }
+
+ private:
+  std::FILE* out_;
+  std::string currency_;
+  std::string buffer_;
+  std::size_t starts_ = 0, ends_ = 0;
+  bool failed_ = false;
+};
+
+}  // namespace cascade::cli::session
