@@ -168,15 +168,16 @@ class Loader {
       if (t["profiles"]) {
         for (auto& [id, node] : profiles(t["profiles"])) {
           auto same = std::find_if(c.profiles.begin(), c.profiles.end(), [&](const auto& p) { return p.first == id; });
+          // reset(), not =: assigning a YAML::Node writes through to the node it refers to.
           if (same != c.profiles.end())
-            same->second = node;
+            same->second.reset(node);
           else
             c.profiles.emplace_back(id, node);
         }
       }
       c.recipient = t["recipient"] ? scalar(t["recipient"], "recipient") : recipient;
       if (c.recipient.empty() && c.profiles.size() == 1) c.recipient = c.profiles.front().first;
-      c.inputs = t["events"];
+      c.inputs.reset(t["events"]);
       if (c.inputs && !c.inputs.IsSequence()) fail(c.inputs, "`events` must be a list");
       if (t["until"]) c.until = t["until"];
       c.expect = expectations(t["expect"], "expect");
@@ -466,12 +467,13 @@ class Runner {
           line["data"] = item["data"] ? convert.convert(item["data"], &schema->fields, "data") : json::value(json::object());
         } else {
           std::string status;
-          YAML::Node channel = item["channel"];
+          std::optional<YAML::Node> channel;  // optional: a missing key's node is not a value
+          if (item["channel"]) channel.emplace(item["channel"]);
           for (const char* word : {"delivered", "opened", "clicked", "failed"}) {
             if (item[word]) {
               if (!status.empty()) loader.fail(item[word], "one status per line");
               status = word;
-              channel = item[word];
+              channel.emplace(item[word]);
             }
           }
           if (item["status"]) {
@@ -480,7 +482,7 @@ class Runner {
           }
           if (status.empty()) loader.fail(item, "an event needs `event: NAME`, or a status such as `opened: email`");
           line["status"] = status;
-          if (channel) line["channel"] = loader.scalar(channel, "channel");
+          if (channel) line["channel"] = loader.scalar(*channel, "channel");
           if (item["message"]) line["message"] = loader.scalar(item["message"], "message");
         }
         session::Input input;

@@ -19,4 +19,12 @@ cbc_dir=$(mktemp -d)
 "$cascade" compile examples/ -o "$cbc_dir" && ls "$cbc_dir"
 "$cascade" disasm "$cbc_dir/abandoned_cart.cbc" | sed -n 1,30p
 rm -rf "$cbc_dir"
+echo "== cascade run examples/ --profiles examples/profiles.jsonl --events examples/events.jsonl (first lines of the trace)"
+trace=$(mktemp)
+"$cascade" run examples/ --profiles examples/profiles.jsonl --events examples/events.jsonl -o "$trace"
+head -n 8 "$trace"
+echo "… $(wc -l < "$trace") trace lines"
+rm -f "$trace"
+echo "== cascade test examples/"
+"$cascade" test examples/
 echo "main job: OK"
