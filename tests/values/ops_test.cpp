@@ -1,13 +1,13 @@
 // Operators, rendering and the pure builtins: decimal scales, overflow → null, cross-kind
 // comparisons, every text form, and each builtin including UTF-8 case mapping.
-#include <boost/test/unit_test.hpp>
+#include "cascade/vm/ops.hpp"
 
 #include <array>
+#include <boost/test/unit_test.hpp>
 #include <cstdint>
 #include <limits>
 #include <string>
 
-#include "cascade/vm/ops.hpp"
 #include "cascade/vm/record.hpp"
 
 using namespace cascade::vm;
@@ -19,10 +19,18 @@ constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
 constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min();
 const Time k2026 = 1772445600;  // 2026-03-02T10:00:00Z
 
-Value I(std::int64_t v) { return Value::integer(v); }
-Value D(std::int64_t units, int scale) { return Value::decimal(units, static_cast<std::uint8_t>(scale)); }
-Value S(std::string_view s) { return Value::string(s); }
-Value Du(std::int64_t s) { return Value::duration(s); }
+Value I(std::int64_t v) {
+  return Value::integer(v);
+}
+Value D(std::int64_t units, int scale) {
+  return Value::decimal(units, static_cast<std::uint8_t>(scale));
+}
+Value S(std::string_view s) {
+  return Value::string(s);
+}
+Value Du(std::int64_t s) {
+  return Value::duration(s);
+}
 
 // Exact kind, scale and units.
 bool same(const Value& a, const Value& b) {
@@ -32,7 +40,9 @@ bool same(const Value& a, const Value& b) {
   return a.kind == Kind::Null || a.i == b.i;
 }
 
-std::string R(const Value& v) { return ops::render(v); }
+std::string R(const Value& v) {
+  return ops::render(v);
+}
 
 Value call(Id id, std::initializer_list<Value> args, Arena& arena, Time now = k2026) {
   const std::vector<Value> v(args);
@@ -88,7 +98,7 @@ BOOST_AUTO_TEST_CASE(division) {
   BOOST_TEST(same(ops::div(I(-7), I(2)), I(-3)));  // toward zero
   BOOST_TEST(ops::div(I(1), I(0)).is_null());
   BOOST_TEST(same(ops::div(D(10, 1), I(3)), D(333333, 6)));
-  BOOST_TEST(same(ops::div(I(2), D(30, 1)), D(666667, 6)));   // half away from zero
+  BOOST_TEST(same(ops::div(I(2), D(30, 1)), D(666667, 6)));  // half away from zero
   BOOST_TEST(same(ops::div(I(-2), D(30, 1)), D(-666667, 6)));
   BOOST_TEST(same(ops::div(D(1, 18), D(3, 0)), D(0, 6)));
   BOOST_TEST(ops::div(D(5, 0), D(1, 18)).is_null());
@@ -266,7 +276,7 @@ BOOST_AUTO_TEST_CASE(builtin_min_max) {
 
 BOOST_AUTO_TEST_CASE(builtin_round_half_away_from_zero) {
   Arena a;
-  BOOST_TEST(same(call(Id::Round, {D(12345, 3), I(2)}, a), D(1235, 2)));   // 12.345 → 12.35
+  BOOST_TEST(same(call(Id::Round, {D(12345, 3), I(2)}, a), D(1235, 2)));  // 12.345 → 12.35
   BOOST_TEST(same(call(Id::Round, {D(-12345, 3), I(2)}, a), D(-1235, 2)));
   BOOST_TEST(same(call(Id::Round, {D(12344, 3), I(2)}, a), D(1234, 2)));
   BOOST_TEST(same(call(Id::Round, {D(25, 1), I(0)}, a), D(3, 0)));
@@ -291,7 +301,7 @@ BOOST_AUTO_TEST_CASE(builtin_str_hours_days) {
   BOOST_TEST(call(Id::Str, {Value::null()}, a).str() == "");
   BOOST_TEST(same(call(Id::Hours, {I(2)}, a), Du(7200)));
   BOOST_TEST(same(call(Id::Hours, {D(15, 1)}, a), Du(5400)));
-  BOOST_TEST(same(call(Id::Hours, {D(1, 4)}, a), Du(0)));   // 0.36s rounds to 0
+  BOOST_TEST(same(call(Id::Hours, {D(1, 4)}, a), Du(0)));  // 0.36s rounds to 0
   BOOST_TEST(same(call(Id::Hours, {D(-25, 1)}, a), Du(-9000)));
   BOOST_TEST(call(Id::Hours, {I(kMax)}, a).is_null());
   BOOST_TEST(same(call(Id::Days, {I(7)}, a), Du(7 * 86400)));

@@ -1,9 +1,10 @@
 // Records and the decoder: the example profiles against the example project's schema, exact
 // decimals, every error with its JSON pointer, strict time / duration / clock forms, and
 // hostile input (deep nesting, huge numbers and strings) without a crash.
-#include <boost/test/unit_test.hpp>
+#include "cascade/vm/record.hpp"
 
 #include <boost/json.hpp>
+#include <boost/test/unit_test.hpp>
 #include <cstdint>
 #include <fstream>
 #include <random>
@@ -13,7 +14,6 @@
 #include "cascade/compiler/project.hpp"
 #include "cascade/grammar/source.hpp"
 #include "cascade/vm/ops.hpp"
-#include "cascade/vm/record.hpp"
 
 using namespace cascade::vm;
 namespace json = boost::json;
@@ -63,7 +63,9 @@ bool same_decimal(const Value& v, std::int64_t units, int scale) {
   return v.kind == Kind::Decimal && v.i == units && v.scale == scale;
 }
 
-types::Type T(types::Kind k) { return types::Type::of(k); }
+types::Type T(types::Kind k) {
+  return types::Type::of(k);
+}
 
 }  // namespace
 
@@ -89,7 +91,8 @@ BOOST_AUTO_TEST_CASE(every_example_profile_decodes) {
   for (const std::string& line : lines) {
     Record r;
     const auto err = decode(profile_shape(), json::parse(line), r);
-    BOOST_TEST(!err.has_value(), line.substr(0, 20) << ": " << (err ? err->pointer + " " + err->message : ""));
+    BOOST_TEST(!err.has_value(), line.substr(0, 20)
+                                     << ": " << (err ? err->pointer + " " + err->message : ""));
     BOOST_TEST(r.size() == profile_shape().size());
   }
 }
@@ -158,7 +161,8 @@ BOOST_AUTO_TEST_CASE(errors_carry_json_pointers) {
   check([](json::object& o) { o.erase("vip"); }, "/vip", "missing required field");
   check([](json::object& o) { o["vip"] = nullptr; }, "/vip", "expected bool, got null");
   check([](json::object& o) { o["vip"] = "yes"; }, "/vip", "expected bool, got string");
-  check([](json::object& o) { o["orders_count"] = 1.5; }, "/orders_count", "expected int, got a fractional number");
+  check([](json::object& o) { o["orders_count"] = 1.5; }, "/orders_count",
+        "expected int, got a fractional number");
   check([](json::object& o) { o["orders_count"] = "7"; }, "/orders_count", "expected int, got string");
   check([](json::object& o) { o["orders_count"] = json::parse("18446744073709551615"); }, "/orders_count",
         "number out of range for int");
@@ -171,22 +175,35 @@ BOOST_AUTO_TEST_CASE(errors_carry_json_pointers) {
   check([](json::object& o) { o["ltv"] = json::array{}; }, "/ltv", "expected decimal, got array");
   check([](json::object& o) { o["registered_at"] = "2026-13-40T10:00:00Z"; }, "/registered_at",
         "expected a time like 2026-03-02T10:00:00Z, got \"2026-13-40T10:00:00Z\"");
-  check([](json::object& o) { o["registered_at"] = 1772445600; }, "/registered_at", "expected time, got number");
+  check([](json::object& o) { o["registered_at"] = 1772445600; }, "/registered_at",
+        "expected time, got number");
   check([](json::object& o) { o["median_open_delay"] = "3 hours"; }, "/median_open_delay",
         "expected a duration like 1h30m, got \"3 hours\"");
   check([](json::object& o) { o["consent"].as_object()["email"] = "true"; }, "/consent/email",
         "expected bool, got string");
-  check([](json::object& o) { o["consent"].as_object().erase("sms"); }, "/consent/sms", "missing required field");
+  check([](json::object& o) { o["consent"].as_object().erase("sms"); }, "/consent/sms",
+        "missing required field");
   check([](json::object& o) { o.erase("consent"); }, "/consent", "missing required field");
   check([](json::object& o) { o["consent"] = 1; }, "/consent", "expected object, got number");
-  check([](json::object& o) { o["tags"] = json::array{"a", "b", 3}; }, "/tags/2", "expected string, got number");
-  check([](json::object& o) { o["tags"] = json::array{"a", nullptr}; }, "/tags/1", "expected string, got null");
+  check(
+      [](json::object& o) {
+        o["tags"] = json::array{"a", "b", 3};
+      },
+      "/tags/2", "expected string, got number");
+  check(
+      [](json::object& o) {
+        o["tags"] = json::array{"a", nullptr};
+      },
+      "/tags/1", "expected string, got null");
   check([](json::object& o) { o["tags"] = "app"; }, "/tags", "expected list<string>, got string");
   // A long bad value is cut in the message, on a character boundary.
-  const auto err = decode_edited([](json::object& o) { std::string s;
-    for (int k = 0; k < 100; ++k) s += "Ж";
-    o["registered_at"] = s;
-  }, r);
+  const auto err = decode_edited(
+      [](json::object& o) {
+        std::string s;
+        for (int k = 0; k < 100; ++k) s += "Ж";
+        o["registered_at"] = s;
+      },
+      r);
   BOOST_REQUIRE(err.has_value());
   BOOST_TEST(err->message.size() < 120u);
 
@@ -202,18 +219,24 @@ BOOST_AUTO_TEST_CASE(accepted_variants) {
   BOOST_TEST(field(r, "orders_count").i == 3);
   BOOST_TEST(!decode_edited([](json::object& o) { o["age"] = nullptr; }, r));  // optional: null
   BOOST_TEST(field(r, "age").is_null());
-  BOOST_TEST(!decode_edited([](json::object& o) { o["extra"] = json::object{{"deep", json::array{1, 2}}}; }, r));
-  BOOST_TEST(!decode_edited([](json::object& o) { o["registered_at"] = "2026-03-02T13:00:00.987+03:00"; }, r));
+  BOOST_TEST(!decode_edited(
+      [](json::object& o) {
+        o["extra"] = json::object{{"deep", json::array{1, 2}}};
+      },
+      r));
+  BOOST_TEST(
+      !decode_edited([](json::object& o) { o["registered_at"] = "2026-03-02T13:00:00.987+03:00"; }, r));
   BOOST_TEST(field(r, "registered_at").i == 1772445600);
 }
 
 BOOST_AUTO_TEST_CASE(optional_nested_records) {
   using types::Field;
   using types::Kind;
-  const types::Type inner = types::Type::record({Field{"a", T(Kind::Int)}, Field{"b", T(Kind::String).as_optional()}});
-  const types::Type outer =
-      types::Type::record({Field{"x", T(Kind::Bool)}, Field{"r", inner.as_optional()}, Field{"c", T(Kind::Clock)},
-                           Field{"l", types::Type::list(types::Type::list(T(Kind::Int)))}});
+  const types::Type inner =
+      types::Type::record({Field{"a", T(Kind::Int)}, Field{"b", T(Kind::String).as_optional()}});
+  const types::Type outer = types::Type::record(
+      {Field{"x", T(Kind::Bool)}, Field{"r", inner.as_optional()}, Field{"c", T(Kind::Clock)},
+       Field{"l", types::Type::list(types::Type::list(T(Kind::Int)))}});
   const Shape s = Shape::of(outer);
   BOOST_TEST(s.size() == 5u);
   BOOST_TEST(s.index("r.a") == 1);
@@ -285,7 +308,8 @@ BOOST_AUTO_TEST_CASE(hostile_input) {
   BOOST_TEST(field(r, "tags").size == 10000u);
   BOOST_TEST(field(r, "tags").list[9999].str() == "9999");
   // Huge and tiny numbers everywhere.
-  for (const char* n : {"1e308", "-1e308", "5e-324", "123456789012345678901234567890", "-0.0", "0.30000000000000004"}) {
+  for (const char* n :
+       {"1e308", "-1e308", "5e-324", "123456789012345678901234567890", "-0.0", "0.30000000000000004"}) {
     const json::value v = json::parse(n);
     decode_edited([&](json::object& o) { o["ltv"] = v; }, r);
     decode_edited([&](json::object& o) { o["orders_count"] = v; }, r);
@@ -293,8 +317,17 @@ BOOST_AUTO_TEST_CASE(hostile_input) {
   }
   // Random JSON values in every field: decode returns, the record stays consistent.
   std::mt19937 rng(7);
-  const std::vector<json::value> samples = {nullptr, true, 1, -1, 2.5, "x", "2026-03-02T10:00:00Z", "1h",
-                                            json::array{1}, json::object{{"email", true}}, json::parse("1e300")};
+  const std::vector<json::value> samples = {nullptr,
+                                            true,
+                                            1,
+                                            -1,
+                                            2.5,
+                                            "x",
+                                            "2026-03-02T10:00:00Z",
+                                            "1h",
+                                            json::array{1},
+                                            json::object{{"email", true}},
+                                            json::parse("1e300")};
   for (int k = 0; k < 2000; ++k) {
     json::value v = json::parse(example_profiles().at(static_cast<std::size_t>(k % 12)));
     auto& o = v.as_object();
@@ -316,13 +349,31 @@ BOOST_AUTO_TEST_CASE(parse_time_is_strict) {
   BOOST_TEST(*parse_time("9999-12-31T23:59:59Z") == 253402300799);
   BOOST_TEST(parse_time("2024-02-29T00:00:00Z").has_value());
   BOOST_TEST(parse_time("2000-02-29T00:00:00Z").has_value());
-  for (const char* bad :
-       {"", "2026", "2026-03-02", "2026-02-29T00:00:00Z", "1900-02-29T00:00:00Z", "2026-13-01T00:00:00Z",
-        "2026-00-01T00:00:00Z", "2026-04-31T00:00:00Z", "2026-13-40T10:00:00Z", "2026-03-02T24:00:00Z",
-        "2026-03-02T10:60:00Z", "2026-03-02T10:00:60Z", "2026-03-02 10:00:00Z", "2026-03-02T10:00:00",
-        "2026-03-02T10:00:00Zjunk", "2026-03-02T10:00:00+3:00", "2026-03-02T10:00:00+03:60",
-        "2026-03-02T10:00:00+24:00", "2026-03-02T10:00:00.Z", "2026-3-02T10:00:00Z", "+2026-03-02T10:00:00Z",
-        "2026-03-02T10:00Z", "2026-03-02t10:00:00z", "２０２６-03-02T10:00:00Z", "2026-03-02T10:00:00+0300"}) {
+  for (const char* bad : {"",
+                          "2026",
+                          "2026-03-02",
+                          "2026-02-29T00:00:00Z",
+                          "1900-02-29T00:00:00Z",
+                          "2026-13-01T00:00:00Z",
+                          "2026-00-01T00:00:00Z",
+                          "2026-04-31T00:00:00Z",
+                          "2026-13-40T10:00:00Z",
+                          "2026-03-02T24:00:00Z",
+                          "2026-03-02T10:60:00Z",
+                          "2026-03-02T10:00:60Z",
+                          "2026-03-02 10:00:00Z",
+                          "2026-03-02T10:00:00",
+                          "2026-03-02T10:00:00Zjunk",
+                          "2026-03-02T10:00:00+3:00",
+                          "2026-03-02T10:00:00+03:60",
+                          "2026-03-02T10:00:00+24:00",
+                          "2026-03-02T10:00:00.Z",
+                          "2026-3-02T10:00:00Z",
+                          "+2026-03-02T10:00:00Z",
+                          "2026-03-02T10:00Z",
+                          "2026-03-02t10:00:00z",
+                          "２０２６-03-02T10:00:00Z",
+                          "2026-03-02T10:00:00+0300"}) {
     BOOST_TEST(!parse_time(bad).has_value(), bad);
   }
 }

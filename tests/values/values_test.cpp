@@ -2,7 +2,6 @@
 // warm), interning dedupes, keep() copies strings and lists out of step storage.
 #define BOOST_TEST_MODULE values
 #include <boost/test/unit_test.hpp>
-
 #include <string>
 #include <vector>
 
@@ -64,7 +63,7 @@ BOOST_AUTO_TEST_CASE(intern_dedupes) {
   BOOST_TEST(static_cast<const void*>(x.data()) == static_cast<const void*>(y.data()));
   BOOST_TEST(static_cast<const void*>(x.data()) != static_cast<const void*>(a.data()));
   BOOST_TEST(pool.intern("") == "");
-  BOOST_TEST(pool.intern("") .data() == pool.intern("").data());
+  BOOST_TEST(pool.intern("").data() == pool.intern("").data());
   std::vector<std::string_view> views;
   for (int k = 0; k < 5000; ++k) views.push_back(pool.intern("key-" + std::to_string(k)));
   const std::size_t bytes = pool.memory_bytes();

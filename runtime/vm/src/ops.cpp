@@ -192,7 +192,8 @@ void render_duration(std::int64_t seconds, std::string& out) {
     out += "0s";
     return;
   }
-  std::uint64_t rest = seconds < 0 ? 0 - static_cast<std::uint64_t>(seconds) : static_cast<std::uint64_t>(seconds);
+  std::uint64_t rest =
+      seconds < 0 ? 0 - static_cast<std::uint64_t>(seconds) : static_cast<std::uint64_t>(seconds);
   if (seconds < 0) out += '-';
   static constexpr struct {
     std::uint64_t seconds;
@@ -208,7 +209,8 @@ void render_duration(std::int64_t seconds, std::string& out) {
 }
 
 void render_decimal(std::int64_t units, int scale, std::string& out) {
-  const std::uint64_t mag = units < 0 ? 0 - static_cast<std::uint64_t>(units) : static_cast<std::uint64_t>(units);
+  const std::uint64_t mag =
+      units < 0 ? 0 - static_cast<std::uint64_t>(units) : static_cast<std::uint64_t>(units);
   const auto p = static_cast<std::uint64_t>(kPow10[scale]);
   std::uint64_t whole = mag / p, frac = mag % p;
   if (units < 0) out += '-';
@@ -259,7 +261,8 @@ Value add(const Value& a, const Value& b, Arena& arena) {
   }
   if (a.kind == Kind::Duration && b.kind == Kind::Duration)
     return __builtin_add_overflow(a.i, b.i, &r) ? Value::null() : Value::duration(r);
-  if ((a.kind == Kind::Time && b.kind == Kind::Duration) || (a.kind == Kind::Duration && b.kind == Kind::Time))
+  if ((a.kind == Kind::Time && b.kind == Kind::Duration) ||
+      (a.kind == Kind::Duration && b.kind == Kind::Time))
     return __builtin_add_overflow(a.i, b.i, &r) ? Value::null() : Value::time(r);
   if (a.kind == Kind::String && b.kind == Kind::String) {
     if (a.size == 0) return b;
@@ -401,7 +404,8 @@ bool member(const Value& a, const Value& b) {
     return false;
   }
   // The checker also accepts `text in text` (a substring test).
-  if (b.kind == Kind::String && a.kind == Kind::String) return b.str().find(a.str()) != std::string_view::npos;
+  if (b.kind == Kind::String && a.kind == Kind::String)
+    return b.str().find(a.str()) != std::string_view::npos;
   return false;
 }
 
@@ -485,7 +489,8 @@ std::optional<Value> call_pure(builtins::Id id, std::span<const Value> args, Tim
       if (a.kind == Kind::List) return Value::boolean(member(b, a));
       return Value::null();
     case Id::StartsWith:
-      if (a.kind == Kind::String && b.kind == Kind::String) return Value::boolean(a.str().starts_with(b.str()));
+      if (a.kind == Kind::String && b.kind == Kind::String)
+        return Value::boolean(a.str().starts_with(b.str()));
       return Value::null();
     case Id::Min:
     case Id::Max: {

@@ -15,14 +15,13 @@
 #include "cascade/vm/record.hpp"
 
 #include <algorithm>
+#include <boost/json.hpp>
 #include <charconv>
 #include <cmath>
 #include <cstddef>
 #include <cstring>
 #include <limits>
 #include <new>
-
-#include <boost/json.hpp>
 
 #include "values_internal.hpp"
 
@@ -115,7 +114,9 @@ struct RecordAccess {
 
 struct ShapeAccess {
   static const types::Type& record(const Shape& s) { return s.record_; }
-  static void add(Shape& s, std::string path, types::Type type) { s.leaves_.push_back({std::move(path), std::move(type)}); }
+  static void add(Shape& s, std::string path, types::Type type) {
+    s.leaves_.push_back({std::move(path), std::move(type)});
+  }
   static void set_record(Shape& s, const types::Type& t) { s.record_ = t; }
 };
 
@@ -181,22 +182,35 @@ std::optional<std::int64_t> parse_duration(std::string_view text) {
     const std::size_t begin = k;
     std::int64_t n = 0;
     while (k < text.size() && digit(text[k])) {
-      if (__builtin_mul_overflow(n, 10, &n) || __builtin_add_overflow(n, text[k] - '0', &n)) return std::nullopt;
+      if (__builtin_mul_overflow(n, 10, &n) || __builtin_add_overflow(n, text[k] - '0', &n))
+        return std::nullopt;
       ++k;
     }
     if (k == begin || k == text.size()) return std::nullopt;
     std::int64_t unit = 0;
     switch (text[k]) {
-      case 's': unit = 1; break;
-      case 'm': unit = 60; break;
-      case 'h': unit = 3600; break;
-      case 'd': unit = 86400; break;
-      case 'w': unit = 7 * 86400; break;
-      default: return std::nullopt;
+      case 's':
+        unit = 1;
+        break;
+      case 'm':
+        unit = 60;
+        break;
+      case 'h':
+        unit = 3600;
+        break;
+      case 'd':
+        unit = 86400;
+        break;
+      case 'w':
+        unit = 7 * 86400;
+        break;
+      default:
+        return std::nullopt;
     }
     ++k;
     std::int64_t part = 0;
-    if (__builtin_mul_overflow(n, unit, &part) || __builtin_add_overflow(total, part, &total)) return std::nullopt;
+    if (__builtin_mul_overflow(n, unit, &part) || __builtin_add_overflow(total, part, &total))
+      return std::nullopt;
   }
   return total;
 }
@@ -222,8 +236,8 @@ std::optional<Time> parse_time(std::string_view s) {
     ++k;
   } else if (k < s.size() && (s[k] == '+' || s[k] == '-')) {
     unsigned oh = 0, om = 0;
-    if (!fixed_digits(s, k + 1, 2, oh) || k + 3 >= s.size() || s[k + 3] != ':' || !fixed_digits(s, k + 4, 2, om) ||
-        oh > 23 || om > 59)
+    if (!fixed_digits(s, k + 1, 2, oh) || k + 3 >= s.size() || s[k + 3] != ':' ||
+        !fixed_digits(s, k + 4, 2, om) || oh > 23 || om > 59)
       return std::nullopt;
     offset = (static_cast<std::int64_t>(oh) * 60 + om) * 60;
     if (s[k] == '-') offset = -offset;
@@ -249,7 +263,8 @@ std::optional<std::int64_t> parse_clock(std::string_view s) {
   const std::size_t colon = s.find(':');
   if (colon != 1 && colon != 2) return std::nullopt;
   unsigned h = 0, m = 0;
-  if (!fixed_digits(s, 0, colon, h) || s.size() != colon + 3 || !fixed_digits(s, colon + 1, 2, m)) return std::nullopt;
+  if (!fixed_digits(s, 0, colon, h) || s.size() != colon + 3 || !fixed_digits(s, colon + 1, 2, m))
+    return std::nullopt;
   if (h > 23 || m > 59) return std::nullopt;
   return static_cast<std::int64_t>(h) * 60 + m;
 }
@@ -302,7 +317,8 @@ DecimalProblem decimal_of_double(double x, std::int64_t& units, std::uint8_t& sc
     mantissa *= 10;
     ++places;
   }
-  if (mantissa > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) return DecimalProblem::Range;
+  if (mantissa > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+    return DecimalProblem::Range;
   units = negative ? -static_cast<std::int64_t>(mantissa) : static_cast<std::int64_t>(mantissa);
   scale = static_cast<std::uint8_t>(places);
   return DecimalProblem::None;
@@ -310,14 +326,20 @@ DecimalProblem decimal_of_double(double x, std::int64_t& units, std::uint8_t& sc
 
 const char* json_kind(const json::value& v) {
   switch (v.kind()) {
-    case json::kind::null: return "null";
-    case json::kind::bool_: return "bool";
+    case json::kind::null:
+      return "null";
+    case json::kind::bool_:
+      return "bool";
     case json::kind::int64:
     case json::kind::uint64:
-    case json::kind::double_: return "number";
-    case json::kind::string: return "string";
-    case json::kind::array: return "array";
-    case json::kind::object: return "object";
+    case json::kind::double_:
+      return "number";
+    case json::kind::string:
+      return "string";
+    case json::kind::array:
+      return "array";
+    case json::kind::object:
+      return "object";
   }
   return "value";
 }
@@ -344,9 +366,12 @@ std::string quoted(std::string_view s) {
 
 void escape_token(std::string_view name, std::string& out) {
   for (char c : name) {
-    if (c == '~') out += "~0";
-    else if (c == '/') out += "~1";
-    else out += c;
+    if (c == '~')
+      out += "~0";
+    else if (c == '/')
+      out += "~1";
+    else
+      out += c;
   }
 }
 
@@ -435,7 +460,8 @@ class Decoder {
           const double d = v.get_double();
           std::int64_t units = 0;
           std::uint8_t scale = 0;
-          const DecimalProblem p = std::isfinite(d) ? decimal_of_double(d, units, scale) : DecimalProblem::Range;
+          const DecimalProblem p =
+              std::isfinite(d) ? decimal_of_double(d, units, scale) : DecimalProblem::Range;
           if (p == DecimalProblem::Range) return fail("number out of range for decimal");
           if (p == DecimalProblem::Places) return fail("decimal has more than 18 digits after the point");
           out = Value::decimal(units, scale);
@@ -476,7 +502,8 @@ class Decoder {
       case K::List: {
         if (!v.is_array()) return wrong();
         if (!t.element || t.element->kind == K::Record || t.element->kind == K::Error)
-          return fail("lists of " + (t.element ? expected_name(*t.element) : std::string("?")) + " are not supported");
+          return fail("lists of " + (t.element ? expected_name(*t.element) : std::string("?")) +
+                      " are not supported");
         const json::array& a = v.get_array();
         if (a.size() > std::numeric_limits<std::uint32_t>::max()) return fail("list too long");
         Value* elements = storage_.values(a.size());
