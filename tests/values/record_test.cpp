@@ -3,6 +3,7 @@
 // hostile input (deep nesting, huge numbers and strings) without a crash.
 #include "cascade/vm/record.hpp"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 #include <cstdint>
@@ -403,6 +404,31 @@ BOOST_AUTO_TEST_CASE(parse_duration_forms) {
   for (const char* bad : {"", "h", "10", "1x", "-1h", "1h 30m", "1.5h", "99999999999999999999s",
                           "9223372036854775807w", "9223372036854775807s1s", "1H"}) {
     BOOST_TEST(!parse_duration(bad).has_value(), bad);
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(record_order_suite)
+
+// The decoder tries keys in schema order first; any other order must decode the same.
+BOOST_AUTO_TEST_CASE(key_order_does_not_matter) {
+  const json::value original = json::parse(example_profiles().at(0));
+  Record want;
+  BOOST_REQUIRE(!decode(profile_shape(), original, want));
+  std::mt19937 rng(3);
+  for (int round = 0; round < 50; ++round) {
+    std::vector<std::pair<std::string, json::value>> members;
+    for (const auto& kv : original.as_object()) members.emplace_back(std::string(kv.key()), kv.value());
+    std::shuffle(members.begin(), members.end(), rng);
+    json::object shuffled;
+    for (auto& [k, v] : members) shuffled[k] = v;
+    Record got;
+    BOOST_REQUIRE(!decode(profile_shape(), json::value(shuffled), got));
+    for (std::size_t i = 0; i < profile_shape().size(); ++i) {
+      const int k = static_cast<int>(i);
+      BOOST_TEST(cascade::vm::ops::equal(got.get(k), want.get(k)), profile_shape().path(i));
+    }
   }
 }
 

@@ -384,11 +384,19 @@ class Decoder {
   // The leaves of `record` from `obj` (null: the whole record is absent, leaves stay null).
   bool record(const types::Type& record, const json::object* obj) {
     if (!record.fields) return true;
+    // Producers often write keys in schema order, so the member after the last one found is
+    // tried first; only a miss pays for a search of the object.
+    std::size_t next = 0;
     for (const types::Field& f : *record.fields) {
       const json::value* v = nullptr;
       if (obj) {
-        auto it = obj->find(f.name);
-        if (it != obj->end()) v = &it->value();
+        if (next < obj->size() && (obj->begin() + next)->key() == f.name) {
+          v = &(obj->begin() + next)->value();
+          ++next;
+        } else if (auto it = obj->find(f.name); it != obj->end()) {
+          v = &it->value();
+          next = static_cast<std::size_t>(it - obj->begin()) + 1;
+        }
       }
       if (!field(f, v, obj != nullptr)) {
         std::string p = "/";
