@@ -23,6 +23,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <span>
 
 #include "cascade/compiler/project.hpp"
 #include "command.hpp"
@@ -107,6 +108,14 @@ std::optional<vm::Time> test_time(const std::string& text, vm::Time start) {
   return vm::parse_time(text);
 }
 
+// The keys an expected record may use: the trace's (vm::append_json writes them) and the
+// shorthands of `matches` below (`send: email`, `end: converted` …).
+constexpr std::string_view kRecordKeys[] = {
+    "at",     "recipient", "scenario", "instance", "action", "trigger", "group", "channel",
+    "reason", "step",      "message",  "branch",   "text",   "template", "vars", "segments",
+    "cost",   "until",     "for",      "status",   "event",  "as",      "outcome",
+    "send",   "skip",      "defer",    "end",      "start",  "wait"};
+
 class Loader {
  public:
   explicit Loader(std::string file) : file_(std::move(file)) {}
@@ -119,6 +128,10 @@ class Loader {
   }
 
   void check_keys(const YAML::Node& map, std::initializer_list<std::string_view> allowed, std::string_view what) const {
+    check_keys(map, std::span<const std::string_view>(allowed.begin(), allowed.size()), what);
+  }
+
+  void check_keys(const YAML::Node& map, std::span<const std::string_view> allowed, std::string_view what) const {
     for (const auto& kv : map) {
       const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : std::string();
       if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
@@ -212,6 +225,9 @@ class Loader {
     for (const YAML::Node& e : n) {
       if (!e.IsMap() || e.size() == 0)
         fail(e, "an expected record is a map of trace keys, e.g. { at: +1h, send: email, template: cart_1 }");
+      // A misspelt key (`chanel: sms`) would otherwise match no record: an `expect` would fail
+      // with no hint why, and a `not` would pass whatever the scenario does.
+      check_keys(e, kRecordKeys, "an expected record");
       out.push_back(Expectation{e, e.Mark().line + 1, flow(e)});
     }
     return out;
@@ -446,15 +462,30 @@ class Runner {
     vm::Time last = c.start;
     if (c.inputs) {
       for (const YAML::Node& item : c.inputs) {
-        if (!item.IsMap()) loader.fail(item, "an event is a map: { at: +1h, event: NAME, data: {…} } or { at: +2h, opened: email }");
+        if (!item.IsMap())
+          loader.fail(item, "an event is a map: { at: +1h, event: NAME, data: {…} }, { at: +2h, opened: email } or { broadcast: NAME }");
         loader.check_keys(item,
                           {"at", "recipient", "event", "data", "status", "channel", "message", "delivered", "opened",
-                           "clicked", "failed"},
+                           "clicked", "failed", "broadcast"},
                           "an event");
         json::object line;
         const vm::Time at = item["at"] ? loader.time(item["at"], c.start, "at") : last;
         if (at < last) loader.fail(item["at"], fmt::format("time goes backwards: {} is before the previous event's {}",
                                                            vm::format_time_utc(at), vm::format_time_utc(last)));
+        if (item["broadcast"]) {
+          // `{ at: +0s, broadcast: vip_sale }`: what `cascade run --broadcast vip_sale@T` does,
+          // for every profile of the case; nothing else may be on the line.
+          for (const char* other : {"recipient", "event", "data", "status", "channel", "message", "delivered", "opened",
+                                    "clicked", "failed"}) {
+            if (item[other]) loader.fail(item[other], fmt::format("`{}` does not go with `broadcast`", other));
+          }
+          const std::string name = loader.scalar(item["broadcast"], "broadcast");
+          std::optional<vm::EngineError> fail = engine->advance(at);
+          if (!fail) fail = engine->broadcast(name, at);
+          if (fail) loader.fail(item["broadcast"], fail->message);
+          last = at;
+          continue;
+        }
         line["at"] = vm::format_time_utc(at);
         const std::string recipient = item["recipient"] ? loader.scalar(item["recipient"], "recipient") : c.recipient;
         if (recipient.empty()) loader.fail(item, "which recipient? add `recipient: ID` (there is more than one profile)");
