@@ -23,9 +23,9 @@ BOOST_AUTO_TEST_CASE(golden_listing_with_source) {
 ; limit 1 per 15m for email
 ; reentry after 7d, control 10.00%
 ; split 0 split1: a 50.00% b 50.00%
-; locals 1, slots 2, 14 constants, 24 strings, code 251 bytes
+; locals 1, slots 2, 14 constants, 24 strings, code 264 bytes
 
-fn 0 main [0000, 00e7) main
+fn 0 main [0000, 00f4) main
         ;   5 |   wait 1h
   0000  const          k0 1h
   0003  wait
@@ -124,33 +124,35 @@ fn 0 main [0000, 00e7) main
         ;  12 |     50% a { send email template "cart_1" with { url: trigger.cart_url } }
   00c4  load_trigger   cart_url
   00c7  send_template  email s1 "cart_1"(url) 1
-  00cd  jump           -> 00e5
+  00cd  jump           -> 00f2
         ;  13 |     50% b { if order_placed within 3d { stop } }
-  00d2  const          k11 3d
-  00d5  wait_event     order_placed - -> 00e3
-  00de  jump           -> 00e5
-  00e3  end            stopped
+  00d2  const          k0 1h
+  00d5  wait_step      s1 order_placed - -> 00f0
+  00df  const          k11 3d
+  00e2  wait_event     order_placed - -> 00f0
+  00eb  jump           -> 00f2
+  00f0  end            stopped
         ;  15 | }
-  00e5  end            completed
+  00f2  end            completed
 
-fn 1 audience [00e7, 00ef)
+fn 1 audience [00f4, 00fc)
         ;   3 |   audience customer.ltv > 0
-  00e7  load_profile   ltv
-  00ea  const          k12 0
-  00ed  gt
-  00ee  ret
+  00f4  load_profile   ltv
+  00f7  const          k12 0
+  00fa  gt
+  00fb  ret
 
-fn 2 goal.where [00ef, 00f7)
+fn 2 goal.where [00fc, 0104)
         ;   4 |   goal order_placed where event.cart_id == trigger.cart_id within 7d
-  00ef  load_event     cart_id
-  00f2  load_trigger   cart_id
-  00f5  eq
-  00f6  ret
+  00fc  load_event     cart_id
+  00ff  load_trigger   cart_id
+  0102  eq
+  0103  ret
 
-fn 3 goal.within [00f7, 00fb)
+fn 3 goal.within [0104, 0108)
         ;   4 |   goal order_placed where event.cart_id == trigger.cart_id within 7d
-  00f7  const          k13 7d
-  00fa  ret
+  0104  const          k13 7d
+  0107  ret
 )";
   BOOST_TEST(got == expected);
   if (got != expected) BOOST_TEST_MESSAGE("listing:\n" << got);

@@ -135,6 +135,8 @@ inline Module rich_module() {
   b.bind(bb);
   b.at(13, 15, 13, 49);
   auto conv = b.label();
+  b.emit(Op::Const, {b.k_duration(3600)});
+  b.emit(Op::WaitStep, {s1, order_placed, kNoFunction, conv.id});
   b.emit(Op::Const, {b.k_duration(3 * 86400)});
   b.emit(Op::WaitEvent, {order_placed, kNoFunction, conv.id});
   b.emit(Op::Jump, {join.id});

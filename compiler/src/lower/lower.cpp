@@ -120,7 +120,8 @@ class Lowerer {
   void send(const ast::Ident& channel, const ast::Content& content, std::optional<std::string> as,
             source::SourceSpan span);
   // Emits the wait for `o`: on the outcome control goes to `hit`, on the deadline it falls through.
-  void wait_outcome(const ast::Outcome& o, const ast::Expr& within, bc::Label hit);
+  // In a cascade step (`step`), an event wait also falls through when the step's message fails.
+  void wait_outcome(const ast::Outcome& o, const ast::Expr& within, bc::Label hit, bool step = false);
   void merge_latest(int a, int b, source::SourceSpan span);
 
   const check::Result& checked_;
@@ -362,14 +363,18 @@ void Lowerer::send(const ast::Ident& channel, const ast::Content& content, std::
   latest_ = slot;
 }
 
-void Lowerer::wait_outcome(const ast::Outcome& o, const ast::Expr& within, bc::Label hit) {
+void Lowerer::wait_outcome(const ast::Outcome& o, const ast::Expr& within, bc::Label hit, bool step) {
   expr(within);
   at(o.span);
   if (o.kind == ast::OutcomeKind::Event) {
     std::uint16_t ev = 0;
     event_entry(o.event.name, ev);
     const std::uint16_t fn = o.where ? queue("event.where", o.where.get()) : bc::kNoFunction;
-    b_.emit(Op::WaitEvent, {ev, fn, hit.id});
+    if (step && latest_ >= 0) {
+      b_.emit(Op::WaitStep, {static_cast<std::uint32_t>(latest_), ev, fn, hit.id});
+    } else {
+      b_.emit(Op::WaitEvent, {ev, fn, hit.id});
+    }
     return;
   }
   std::uint8_t slot = latest_slot_;
@@ -444,7 +449,7 @@ void Lowerer::stmt(const ast::Stmt& s) {
           bc::Label end = b_.label();
           for (const ast::CascadeStep& step : n.steps) {
             send(step.channel, step.content, std::nullopt, step.span);
-            if (step.within) wait_outcome(n.until, *step.within, end);
+            if (step.within) wait_outcome(n.until, *step.within, end, true);
           }
           b_.bind(end);
         } else if constexpr (std::is_same_v<T, ast::Split>) {

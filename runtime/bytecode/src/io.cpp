@@ -561,7 +561,7 @@ Result<Module> read_module(std::span<const std::uint8_t> bytes, ReadInfo* ri, co
   if (h.failed()) return h.error();
   if (nsections != kSectionCount)
     return Error{count_at,
-                 fmt::format("{} sections; format version 1 has exactly {}", nsections, kSectionCount)};
+                 fmt::format("{} sections; format version {} has exactly {}", nsections, kFormatVersion, kSectionCount)};
   const std::size_t dir_end = kHeaderSize + kDirEntrySize * kSectionCount;
   if (dir_end > body) return Error{kHeaderSize, "truncated: the section directory does not fit in the file"};
 

@@ -41,6 +41,9 @@ std::uint64_t fnv1a(std::uint64_t h, std::string_view s) {
   return h;
 }
 
+// wait_outcome's value for a WAIT_STEP (an event wait that also watches its step's message).
+constexpr std::uint8_t kStepWait = 0xFF;
+
 // MsgStatus ranks for "reached or better": delivered < opened < clicked.
 bool reached(std::uint8_t status, std::uint8_t wanted) {
   return status != static_cast<std::uint8_t>(MsgStatus::Failed) && status >= wanted;
@@ -342,6 +345,11 @@ void Machine::step(const Program& p, Instance& inst, Value* locals, std::uint32_
       }
       break;
     case InputKind::Status:
+      if (inst.state == State::Event && inst.wait_outcome == kStepWait && inst.wait_slot == in.slot) {
+        // A cascade step waiting for an event moves on at once when its message fails.
+        if (in.status != static_cast<std::uint8_t>(MsgStatus::Failed)) return;
+        break;
+      }
       if (inst.state != State::Outcome || inst.wait_slot != in.slot) return;
       if (reached(in.status, inst.wait_outcome)) {
         inst.pc = inst.target;
@@ -612,17 +620,30 @@ void Machine::run(const Program& p, Instance& inst, Value* locals, std::uint32_t
         out.push_back(effect(EffectKind::Wait, [&](Effect& e) { e.slot = slot; e.until = until; e.wait_for = outcome_word(static_cast<std::uint8_t>(in.operand[1])); }));
         return;
       }
-      case Op::WaitEvent: {
+      case Op::WaitEvent:
+      case Op::WaitStep: {
+        // WAIT_STEP has the slot first; the event, function and target follow as in WAIT_EVENT.
+        const std::size_t o = in.op == Op::WaitStep ? 1 : 0;
         const Value v = stack_[--sp];
-        const Time until = now + (v.kind == Kind::Duration ? std::max<std::int64_t>(v.i, 0) : 0);
+        Time from = now;
+        if (in.op == Op::WaitStep) {
+          const std::uint8_t status = message_status(static_cast<std::uint8_t>(in.operand[0]), &from);
+          if (status == static_cast<std::uint8_t>(MsgStatus::Failed)) {
+            pc += in.size;
+            break;
+          }
+        }
+        const Time until = from + (v.kind == Kind::Duration ? std::max<std::int64_t>(v.i, 0) : 0);
         pc += in.size;
         if (until <= now) break;
         inst.pc = pc;
-        inst.target = in.operand[2];
-        inst.wait_event = static_cast<std::uint16_t>(in.operand[0]);
-        inst.wait_fn = static_cast<std::uint16_t>(in.operand[1]);
+        inst.target = in.operand[2 + o];
+        inst.wait_event = static_cast<std::uint16_t>(in.operand[0 + o]);
+        inst.wait_fn = static_cast<std::uint16_t>(in.operand[1 + o]);
+        inst.wait_slot = static_cast<std::uint8_t>(in.operand[0]);
+        inst.wait_outcome = in.op == Op::WaitStep ? kStepWait : 0;
         inst.state = State::Event;
-        out.push_back(effect(EffectKind::Wait, [&](Effect& e) { e.until = until; e.wait_for = p.module.str(p.module.events[in.operand[0]].name); }));
+        out.push_back(effect(EffectKind::Wait, [&](Effect& e) { e.until = until; e.wait_for = p.module.str(p.module.events[in.operand[o]].name); }));
         return;
       }
       case Op::End:

@@ -45,6 +45,7 @@
 //
 // VERSION HISTORY.
 //   1  the first format: 11 sections, 41 opcodes.
+//   2  WAIT_STEP: a `cascade until EVENT` step also falls through when its message fails.
 #pragma once
 
 #include <cstdint>
@@ -56,7 +57,7 @@
 
 namespace cascade::bytecode {
 
-inline constexpr std::uint16_t kFormatVersion = 1;
+inline constexpr std::uint16_t kFormatVersion = 2;
 inline constexpr std::uint32_t kNoString = 0xFFFFFFFF;
 inline constexpr std::uint16_t kNoClock = 0xFFFF;
 inline constexpr std::uint32_t kMaxStack = 256;
