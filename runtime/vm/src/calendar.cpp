@@ -1,5 +1,5 @@
 // Local time over Howard Hinnant's date/tz: zone lookup, quiet-hour ends, "the next 10:00",
-// scheduled ticks and format_time. See calendar.hpp for the semantics; docs/runtime-time.md
+// scheduled ticks and format_time. See calendar.hpp for the semantics; docs/runtime.md (Local time)
 // for examples.
 //
 // Every public function is total: date/tz is only asked about instants inside kMinTime ..
