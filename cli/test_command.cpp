@@ -458,6 +458,9 @@ class Runner {
       }
       engine->upsert_profile(id, std::move(record), c.start);
     }
+    // The clock starts at the case's `start`, not at its first input: ticks of `trigger
+    // every` count from there, so a case can show the first morning's tick by an input after it.
+    if (auto fail = engine->advance(c.start)) loader.fail(c.inputs ? c.inputs : YAML::Node(), fail->message);
 
     vm::Time last = c.start;
     if (c.inputs) {
