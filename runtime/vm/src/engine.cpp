@@ -32,6 +32,12 @@ struct Recipient {
   std::vector<Entry> entries;
 };
 
+// Recipient ids are looked up per input line: hash string_views, never build a std::string.
+struct IdHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
 struct Tick {
   std::uint32_t recipient = 0;
   std::uint16_t program = 0;
@@ -64,7 +70,7 @@ struct Engine::Impl {
   std::vector<std::vector<std::uint16_t>> triggered;  // by Config event: programs it starts
 
   std::vector<Recipient> recipients;
-  std::unordered_map<std::string, std::uint32_t> recipient_index;
+  std::unordered_map<std::string, std::uint32_t, IdHash, std::equal_to<>> recipient_index;
 
   std::vector<Instance> instances;
   std::vector<std::uint32_t> free_instances;
@@ -278,8 +284,9 @@ struct Engine::Impl {
   }
 
   std::string_view msg_id(std::uint32_t number) {
-    message_id = "m";
-    message_id += std::to_string(number);
+    const fmt::format_int digits(number);
+    message_id.assign("m");
+    message_id.append(digits.data(), digits.size());
     return message_id;
   }
 
@@ -567,7 +574,7 @@ struct Engine::Impl {
   }
 
   std::optional<std::uint32_t> find_recipient(std::string_view id) const {
-    auto it = recipient_index.find(std::string(id));
+    auto it = recipient_index.find(id);
     if (it == recipient_index.end()) return std::nullopt;
     return it->second;
   }

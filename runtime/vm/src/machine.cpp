@@ -509,7 +509,8 @@ void Machine::run(const Program& p, Instance& inst, Value* locals, std::uint32_t
                 return false;
               };
               if (!counts(ch)) continue;
-              std::vector<Time> times;
+              std::vector<Time>& times = times_;
+              times.clear();
               for (const SentRecord& r : env.sends)
                 if (r.scenario == p.scenario && counts(r.channel) && r.at > now - l.per_seconds) times.push_back(r.at);
               for (std::uint32_t k = 0; k < fresh_count; ++k)

@@ -197,6 +197,7 @@ class Machine {
   Arena arena_;
   InternPool intern_;
   std::string scratch_;
+  std::vector<Time> times_;  // limit checks: the recent send times that count
 };
 
 }  // namespace cascade::vm
