@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Runs every benchmark and prints the figures for docs/performance.md.
-# Usage: bench/run.sh [check|timers]   (default: all)
+# Usage: bench/run.sh [check|timers|vm|peers]   (default: all, which also prints the VM/peer ratios)
+# Sizes: VM_N (bench_engine recipients, default 1,000,000), RUN_N (`cascade run` recipients,
+# default 1,000,000); the peers take LUA_N, XSTATE_N, TIMER_OPS, TIMER_PENDING (bench/peers/run.sh).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=$root/build-bench
 "$root/scripts/setup.sh"
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCASCADE_TESTS=OFF >/dev/null
-cmake --build "$build" -j "$(nproc)" --target cascade bench_check bench_timers >/dev/null
+cmake --build "$build" -j "$(nproc)" --target cascade bench_check bench_timers bench_engine >/dev/null
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 what=${1:-all}
@@ -56,4 +58,80 @@ for r in rows:
           f'{r["schedule_fire_ns"]:.1f} | {r["model_bytes_per_timer"]:.1f} | {r["rss_bytes_per_timer"]:.1f} | {ratio:.2f}x |')
 PY
   done
+fi
+
+VM_N=${VM_N:-1000000}
+# The step phases take O(N) per step until TimerWheel::next_deadline stops rescanning a slot after
+# its minimum is cancelled (docs/performance.md), so they run on fewer recipients for now.
+VM_STEP_N=${VM_STEP_N:-100000}
+RUN_N=${RUN_N:-1000000}
+vm_json=$work/vm.jsonl
+peers_json=$work/peers.jsonl
+: >"$vm_json"
+: >"$peers_json"
+
+if [ "$what" = all ] || [ "$what" = vm ]; then
+  echo "## vm: the engine on the abandoned cart (bench/vm/bench_engine.cpp, bench/peers/README.md)"
+  echo "machine: $(nproc) cores, $(uname -m), g++ $(g++ -dumpfullversion), load $(cut -d' ' -f1-3 /proc/loadavg)"
+  "$build/bench/vm/bench_engine" "$VM_N" all "$VM_STEP_N" | tee -a "$vm_json"
+  "$build/bench/vm/bench_timers" wheel 1000000 1000000 | sed 's/^{/{"bench":"vm_timer",/' | tee -a "$vm_json"
+  # `cascade run` on the real example (quiet hours, caps, audience and all) with statuses.
+  data=$build/cart_$RUN_N
+  if [ ! -s "$data/events.jsonl" ]; then
+    mkdir -p "$data"
+    python3 "$root/bench/vm/gen_cart.py" "$RUN_N" "$data"
+  fi
+  profiles=$(wc -l <"$data/profiles.jsonl")
+  inputs=$(wc -l <"$data/events.jsonl")
+  for attempt in 1 2; do
+    start=$(date +%s%N)
+    "$build/cli/cascade" run "$root/examples/abandoned_cart.cascade" --project "$root/examples/cascade.yaml" \
+      --profiles "$data/profiles.jsonl" --events "$data/events.jsonl" -o "$work/trace.jsonl" 2>"$work/run.err" || {
+      cat "$work/run.err" >&2
+      exit 1
+    }
+    ns=$(( $(date +%s%N) - start ))
+    records=$(wc -l <"$work/trace.jsonl")
+    python3 - "$profiles" "$inputs" "$records" "$ns" "$attempt" <<'PY' | tee -a "$vm_json"
+import json, sys
+profiles, inputs, records, ns, attempt = map(int, sys.argv[1:])
+s = ns / 1e9
+print(json.dumps({"bench": "vm_run", "attempt": attempt, "profiles": profiles, "input_lines": inputs,
+                  "trace_lines": records, "seconds": round(s, 3),
+                  "input_lines_per_s": round(inputs / s), "all_lines_per_s": round((profiles + inputs) / s)}))
+PY
+  done
+  sed 's/^/  /' "$work/run.err" >&2
+fi
+
+if [ "$what" = all ] || [ "$what" = peers ]; then
+  echo "## peers: Lua 5.4 coroutines and XState v5 actors on the same logic (bench/peers/)"
+  "$root/bench/peers/run.sh" all | tee -a "$peers_json"
+fi
+
+if [ "$what" = all ]; then
+  echo "## vm vs. peers (same run)"
+  python3 - "$vm_json" "$peers_json" <<'PY'
+import json, sys
+vm = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+peers = [json.loads(l) for l in open(sys.argv[2]) if l.startswith("{")]
+mem = next(r for r in vm if r["bench"] == "vm_memory")
+step = next(r for r in vm if r["bench"] == "vm_step" and r["sink"] == "none")
+step_json = next(r for r in vm if r["bench"] == "vm_step" and r["sink"] == "json")
+timer = next(r for r in vm if r["bench"] == "vm_timer")
+ours = {"bytes": mem["rss_minus_payloads"], "step": step["ns_per_step"], "cpu_step": step["cpu_ns_per_step"],
+        "timer": timer["schedule_cancel_ns"]}
+print("| | bytes/instance (all-in) | ns/step (wall) | ns/step (CPU) | ns/timer cancel+schedule |")
+print("|---|---|---|---|---|")
+print(f'| cascade VM (n={mem["n"]:,}) | {ours["bytes"]:.0f} (engine model {mem["bytes_per_instance"]:.0f}; '
+      f'payload +{mem["payload_bytes_per_instance"]:.0f}) | {ours["step"]:.0f} (json sink {step_json["ns_per_step"]:.0f}) | '
+      f'{ours["cpu_step"]:.0f} | {ours["timer"]:.0f} |')
+for p in peers:
+    print(f'| {p["peer"]} (n={p["n"]:,}) | {p["bytes_per_instance"]:.0f} | {p["ns_per_step"]:.0f} | '
+          f'{p.get("cpu_ns_per_step", float("nan")):.0f} | {p["ns_per_timer"]:.0f} |')
+for p in peers:
+    print(f'| ratio {p["peer"]} / VM | {p["bytes_per_instance"] / ours["bytes"]:.1f}x | '
+          f'{p["ns_per_step"] / ours["step"]:.2f}x | {p.get("cpu_ns_per_step", float("nan")) / ours["cpu_step"]:.2f}x | '
+          f'{p["ns_per_timer"] / ours["timer"]:.2f}x |')
+PY
 fi

@@ -1,30 +1,59 @@
 // The JSON-lines form of a trace record: keys in one fixed order, so equal runs give equal
 // bytes. docs/runtime.md lists the keys of each action.
-#include <fmt/format.h>
+#include <charconv>
 
 #include "cascade/vm/engine.hpp"
+#include "values_internal.hpp"
 
 namespace cascade::vm {
 
 namespace {
 
+// Appends `s` as a JSON string. Text is mostly plain (ids, channel names, Cyrillic UTF-8), so
+// it is copied in runs between the few bytes that need escaping rather than byte by byte.
 void quoted(std::string& out, std::string_view s) {
   out += '"';
-  for (unsigned char c : s) {
+  const char* p = s.data();
+  const char* const end = p + s.size();
+  const char* run = p;
+  for (; p != end; ++p) {
+    const auto c = static_cast<unsigned char>(*p);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    if (p != run) out.append(run, static_cast<std::size_t>(p - run));
+    run = p + 1;
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
       case '\n': out += "\\n"; break;
       case '\r': out += "\\r"; break;
       case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          fmt::format_to(std::back_inserter(out), "\\u{:04x}", c);
-        } else {
-          out += static_cast<char>(c);
-        }
+      default: {
+        static constexpr char kHex[] = "0123456789abcdef";
+        const char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]};
+        out.append(esc, 6);
+      }
     }
   }
+  if (end != run) out.append(run, static_cast<std::size_t>(end - run));
+  out += '"';
+}
+
+// Appends an unsigned integer (to_chars into a stack buffer: no format string, no allocation).
+void number(std::string& out, std::uint64_t v) {
+  char buf[24];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, static_cast<std::size_t>(r.ptr - buf));
+}
+
+// ,"step":N
+void step_field(std::string& out, std::uint16_t step) {
+  out += ",\"step\":";
+  number(out, step);
+}
+
+void time_value(std::string& out, Time t) {
+  out += '"';
+  detail::append_time_utc(out, t);
   out += '"';
 }
 
@@ -45,7 +74,7 @@ void money(std::string& out, std::int64_t micros) {
   const bool negative = micros < 0;
   const std::uint64_t m = negative ? 0 - static_cast<std::uint64_t>(micros) : static_cast<std::uint64_t>(micros);
   if (negative) out += '-';
-  fmt::format_to(std::back_inserter(out), "{}", m / 1000000);
+  number(out, m / 1000000);
   std::uint64_t frac = m % 1000000;
   if (frac == 0) return;
   char digits[7];
@@ -63,15 +92,15 @@ void money(std::string& out, std::int64_t micros) {
 
 void append_json(const TraceRecord& r, std::string_view currency, std::string& out) {
   (void)currency;
-  out += "{\"at\":\"";
-  out += format_time_utc(r.at);
-  out += "\",\"recipient\":";
+  out += "{\"at\":";
+  time_value(out, r.at);
+  out += ",\"recipient\":";
   quoted(out, r.recipient);
   key(out, "scenario");
   quoted(out, r.scenario);
   if (r.instance) {
     key(out, "instance");
-    fmt::format_to(std::back_inserter(out), "{}", r.instance);
+    number(out, r.instance);
   }
   key(out, "action");
   quoted(out, action_name(r.action));
@@ -83,13 +112,13 @@ void append_json(const TraceRecord& r, std::string_view currency, std::string& o
     case Action::Skip:
       text_field(out, "trigger", r.trigger_name);
       text_field(out, "channel", r.channel);
-      if (r.step) fmt::format_to(std::back_inserter(out), ",\"step\":{}", r.step);
+      if (r.step) step_field(out, r.step);
       text_field(out, "reason", r.reason);
       break;
     case Action::Send:
       text_field(out, "channel", r.channel);
       text_field(out, "message", r.message);
-      fmt::format_to(std::back_inserter(out), ",\"step\":{}", r.step);
+      step_field(out, r.step);
       text_field(out, "branch", r.branch);
       if (r.has_text) {
         key(out, "text");
@@ -101,7 +130,10 @@ void append_json(const TraceRecord& r, std::string_view currency, std::string& o
           out += r.vars_json;
         }
       }
-      if (r.segments > 0) fmt::format_to(std::back_inserter(out), ",\"segments\":{}", r.segments);
+      if (r.segments > 0) {
+        key(out, "segments");
+        number(out, static_cast<std::uint64_t>(r.segments));
+      }
       if (r.cost_micros >= 0) {
         key(out, "cost");
         money(out, r.cost_micros);
@@ -109,24 +141,22 @@ void append_json(const TraceRecord& r, std::string_view currency, std::string& o
       break;
     case Action::Defer:
       text_field(out, "channel", r.channel);
-      if (r.step) fmt::format_to(std::back_inserter(out), ",\"step\":{}", r.step);
+      if (r.step) step_field(out, r.step);
       text_field(out, "reason", r.reason);
-      out += ",\"until\":\"";
-      out += format_time_utc(r.until);
-      out += '"';
+      key(out, "until");
+      time_value(out, r.until);
       break;
     case Action::Wait:
       text_field(out, "for", r.wait_for);
       text_field(out, "channel", r.channel);
       text_field(out, "message", r.message);
-      out += ",\"until\":\"";
-      out += format_time_utc(r.until);
-      out += '"';
+      key(out, "until");
+      time_value(out, r.until);
       break;
     case Action::Status:
       text_field(out, "channel", r.channel);
       text_field(out, "message", r.message);
-      if (r.step) fmt::format_to(std::back_inserter(out), ",\"step\":{}", r.step);
+      if (r.step) step_field(out, r.step);
       text_field(out, "status", r.status);
       break;
     case Action::Event:
@@ -137,7 +167,7 @@ void append_json(const TraceRecord& r, std::string_view currency, std::string& o
       key(out, "outcome");
       quoted(out, outcome_name(r.outcome));
       if (r.step) {
-        fmt::format_to(std::back_inserter(out), ",\"step\":{}", r.step);
+        step_field(out, r.step);
         text_field(out, "channel", r.channel);
       }
       break;
