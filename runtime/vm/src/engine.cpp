@@ -192,6 +192,29 @@ struct Engine::Impl {
         p->link_step[k] = next;
       }
     }
+    // The split branch of every send: branch k of a SPLIT runs from its target up to the next
+    // branch's (the last one up to where the branches jump when done). Inner splits come later
+    // in code order and so overwrite their enclosing branch.
+    p->send_branch.assign(p->send_pcs.size(), bytecode::kNoString);
+    for (const bytecode::Instr& in : p->code) {
+      if (in.op != bytecode::Op::Split) continue;
+      const bytecode::Split& split = m.splits[in.operand[0]];
+      std::vector<std::pair<std::uint32_t, std::size_t>> starts;  // (target, branch)
+      for (std::size_t k = 0; k < in.targets_count; ++k) starts.emplace_back(in.target_at(m.code, k), k);
+      std::sort(starts.begin(), starts.end());
+      std::uint32_t end = m.functions[0].offset + m.functions[0].length;
+      for (const bytecode::Instr& j : p->code)
+        if (j.op == bytecode::Op::Jump && j.pc >= starts.front().first && j.pc < starts.back().first &&
+            j.operand[0] >= starts.back().first)
+          end = std::min(end, j.operand[0]);
+      for (std::size_t k = 0; k < starts.size(); ++k) {
+        const std::uint32_t from = starts[k].first;
+        const std::uint32_t to = k + 1 < starts.size() ? starts[k + 1].first : end;
+        for (std::size_t step = 0; step < p->send_pcs.size(); ++step)
+          if (p->send_pcs[step] >= from && p->send_pcs[step] < to && starts[k].second < split.branches.size())
+            p->send_branch[step] = split.branches[starts[k].second].name;
+      }
+    }
     for (const bytecode::Limit& l : m.scenario.limits) history_window = std::max(history_window, l.per_seconds);
 
     auto [it, inserted] = scenario_keys.try_emplace(p->name, static_cast<std::uint16_t>(scenario_names.size()));
@@ -290,10 +313,10 @@ struct Engine::Impl {
     return message_id;
   }
 
-  std::string_view branch_of(const Program& p, std::uint16_t step) const {
-    (void)p;
-    (void)step;
-    return {};
+  static std::string_view branch_of(const Program& p, std::uint16_t step) {
+    if (step == 0 || step > p.send_branch.size()) return {};
+    const std::uint32_t name = p.send_branch[step - 1];
+    return name == bytecode::kNoString ? std::string_view() : p.module.str(name);
   }
 
   void release(std::uint32_t idx) {
@@ -348,6 +371,7 @@ struct Engine::Impl {
           t.channel = channels[e.channel].name;
           t.message = msg_id(number);
           t.step = e.step;
+          t.branch = branch_of(p, e.step);
           if (e.template_index != bytecode::kNoString) {
             t.template_name = p.module.str(p.module.templates[e.template_index].name);
             t.vars_json = e.vars_json;
