@@ -1122,6 +1122,233 @@ BOOST_AUTO_TEST_CASE(template_vars_are_json) {
   BOOST_TEST(line.find(R"("cost":0.2})") != std::string::npos, line);
 }
 
+// ---- more edges ---------------------------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(quiet_hours_end_across_a_dst_change) {
+  // Europe/Berlin springs forward on 2026-03-29 at 02:00 CET (01:00Z): 09:00 that morning is
+  // CEST, 07:00Z — not 08:00Z as a fixed +1 offset would give.
+  Sim s("quiet_hours: \"22:00..09:00\"\n", R"(scenario q { trigger signup
+    send push "a" })");
+  s.profile("ber", person(R"({"timezone":"Europe/Berlin"})"));
+  s.event(T("2026-03-28T22:30:00Z"), "ber", "signup", R"({"plan":"x"})");  // 23:30 CET
+  s.finish();
+  BOOST_TEST(f(s.one("defer", "ber"), "until") == "2026-03-29T07:00:00Z");
+  BOOST_TEST(at(s.one("send", "ber")) == "2026-03-29T07:00:00Z");
+}
+
+BOOST_AUTO_TEST_CASE(trigger_every_across_a_dst_change) {
+  Sim s("", R"(scenario t { trigger every 1d at 10:00
+    reentry parallel
+    send push "tick" })");
+  s.profile("ber", person(R"({"timezone":"Europe/Berlin"})"), T("2026-03-28T00:00:00Z"));
+  s.advance(T("2026-03-28T00:00:00Z"));
+  s.finish(T("2026-03-30T00:00:00Z"));
+  const auto sends = s.of("send", "ber");
+  BOOST_REQUIRE_MESSAGE(sends.size() == 2u, s.text);
+  BOOST_TEST(at(sends[0]) == "2026-03-28T09:00:00Z");  // 10:00 CET
+  BOOST_TEST(at(sends[1]) == "2026-03-29T08:00:00Z");  // 10:00 CEST
+}
+
+BOOST_AUTO_TEST_CASE(wait_until_clock_across_a_dst_change) {
+  Sim s("", R"(scenario d { trigger signup
+    wait until 10:00
+    send push "a" })");
+  s.profile("ber", person(R"({"timezone":"Europe/Berlin"})"));
+  s.event(T("2026-03-28T12:00:00Z"), "ber", "signup", R"({"plan":"x"})");
+  s.finish();
+  BOOST_TEST(at(s.one("send", "ber")) == "2026-03-29T08:00:00Z");
+}
+
+BOOST_AUTO_TEST_CASE(inputs_are_refused_with_error_values) {
+  Sim s("", R"(scenario e { trigger signup
+    send email "e" })");
+  s.profile("u1");
+  s.event(t0, "u1", "signup", R"({"plan":"x"})");
+  vm::Engine& e = s.engine();
+  int signup = -1;
+  BOOST_REQUIRE(e.event_shape("signup", &signup));
+  BOOST_TEST(!e.event_shape("nope"));
+  {
+    const auto err = e.event(t0 - 1, "u1", signup, vm::Record{});
+    BOOST_REQUIRE(err);
+    BOOST_TEST(err->message.find("backwards") != std::string::npos, err->message);
+  }
+  BOOST_TEST(e.event(t0, "ghost", signup, vm::Record{}).has_value());
+  BOOST_TEST(e.status(t0, "u1", "m99", "", vm::MsgStatus::Opened).has_value());
+  BOOST_TEST(e.status(t0, "ghost", "m1", "", vm::MsgStatus::Opened).has_value());
+  BOOST_TEST(e.broadcast("e", t0).has_value());        // not `trigger manual`
+  BOOST_TEST(e.broadcast("missing", t0).has_value());  // no such scenario
+  s.finish();
+  BOOST_TEST(s.of("send", "u1").size() == 1u);  // the refused inputs changed nothing
+  BOOST_TEST(s.of("start").size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(split_control_branch_gets_nothing_more) {
+  const char* src = R"(scenario sc { trigger signup
+    goal order within 1d
+    send push "first"
+    split {
+      50% a { send email "A" }
+      50% held control
+    }
+    send sms "after" })";
+  Sim s("", src);
+  for (int i = 0; i < 40; ++i) s.profile("c" + std::to_string(i));
+  for (int i = 0; i < 40; ++i) s.event(t0, "c" + std::to_string(i), "signup", R"({"plan":"x"})");
+  s.finish();
+  int treated = 0, held = 0;
+  for (int i = 0; i < 40; ++i) {
+    const std::string id = "c" + std::to_string(i);
+    const auto sends = s.of("send", id);
+    BOOST_REQUIRE(!sends.empty());
+    BOOST_TEST(f(sends[0], "text") == "first");
+    if (sends.size() == 3u) {
+      ++treated;
+      BOOST_TEST(f(sends[1], "text") == "A");
+      BOOST_TEST(f(sends[2], "text") == "after");
+    } else {
+      ++held;
+      BOOST_TEST(sends.size() == 1u);
+    }
+    const auto end = s.one("end", id);
+    BOOST_TEST(at(end) == "2026-03-03T10:00:00Z");  // both wait out the goal window
+  }
+  BOOST_TEST(treated > 5);
+  BOOST_TEST(held > 5);
+}
+
+BOOST_AUTO_TEST_CASE(goal_before_any_send_converts_without_a_step) {
+  Sim s("quiet_hours: \"22:00..09:00\"\n", R"(scenario g { trigger signup
+    goal order within 1d
+    send push "a" })");
+  s.profile("u1");
+  s.event(T("2026-03-02T23:00:00Z"), "u1", "signup", R"({"plan":"x"})");  // deferred to 09:00
+  s.event(T("2026-03-03T01:00:00Z"), "u1", "order", R"({"total":1})");
+  s.finish();
+  BOOST_TEST(s.of("send", "u1").empty());
+  const auto end = s.one("end", "u1");
+  BOOST_TEST(f(end, "outcome") == "converted");
+  BOOST_TEST(at(end) == "2026-03-03T01:00:00Z");
+  BOOST_TEST(!end.contains("step"));
+}
+
+BOOST_AUTO_TEST_CASE(goal_event_converts_every_waiting_instance) {
+  Sim s("", R"(scenario g { trigger signup
+    reentry parallel
+    goal order within 1d
+    send push "a {trigger.plan}"
+    wait 2h
+    send email "b" })");
+  s.profile("u1");
+  s.event(t0, "u1", "signup", R"({"plan":"1"})");
+  s.event(t0 + 30 * kMin, "u1", "signup", R"({"plan":"2"})");
+  s.event(t0 + kHour, "u1", "order", R"({"total":1})");
+  s.finish();
+  const auto ends = s.of("end", "u1");
+  BOOST_REQUIRE(ends.size() == 2u);
+  for (const auto& e : ends) {
+    BOOST_TEST(f(e, "outcome") == "converted");
+    BOOST_TEST(at(e) == "2026-03-02T11:00:00Z");
+  }
+  BOOST_TEST(s.of("send", "u1").size() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(goal_at_the_window_end_comes_too_late) {
+  // Equal instants order as "clock first, then input" (engine.hpp).
+  Sim s("", R"(scenario g { trigger signup
+    goal order within 1d
+    send push "a" })");
+  s.profile("u1");
+  s.event(t0, "u1", "signup", R"({"plan":"x"})");
+  s.event(t0 + kDay, "u1", "order", R"({"total":1})");
+  s.finish();
+  const auto end = s.one("end", "u1");
+  BOOST_TEST(f(end, "outcome") == "completed");
+  BOOST_TEST(at(end) == "2026-03-03T10:00:00Z");
+}
+
+BOOST_AUTO_TEST_CASE(stop_on_where_filters) {
+  Sim s("", R"(scenario x { trigger signup
+    stop on order where event.total > 100
+    wait 1d
+    send push "a" })");
+  s.profile("u1");
+  s.event(t0, "u1", "signup", R"({"plan":"x"})");
+  s.event(t0 + kHour, "u1", "order", R"({"total":5})");
+  s.finish();
+  BOOST_TEST(s.of("send", "u1").size() == 1u);
+  BOOST_TEST(f(s.one("end", "u1"), "outcome") == "completed");
+}
+
+BOOST_AUTO_TEST_CASE(channel_cap_fails_inside_a_cascade_and_falls_through) {
+  Sim s("caps:\n  sms: \"1 per 1d\"\n", R"(scenario c { trigger signup
+    reentry parallel
+    cascade until delivered {
+      sms "a" within 1h
+      push "b"
+    } })");
+  s.profile("u1");
+  s.event(t0, "u1", "signup", R"({"plan":"x"})");
+  s.event(t0 + 3 * kHour, "u1", "signup", R"({"plan":"x"})");
+  s.finish();
+  const auto sends = s.of("send", "u1");
+  BOOST_REQUIRE_MESSAGE(sends.size() == 3u, s.text);
+  BOOST_TEST(f(sends[0], "channel") == "sms");
+  BOOST_TEST(at(sends[1]) == "2026-03-02T11:00:00Z");  // the first instance's deadline
+  BOOST_TEST(f(sends[2], "channel") == "push");
+  BOOST_TEST(at(sends[2]) == "2026-03-02T13:00:00Z");  // at once after the capped SMS
+  const auto skip = s.one("skip", "u1");
+  BOOST_TEST(f(skip, "reason") == "capped");
+  BOOST_TEST(f(skip, "channel") == "sms");
+}
+
+BOOST_AUTO_TEST_CASE(sms_segments_and_cost) {
+  // 70 Cyrillic letters fit one UCS-2 segment; 71 take two (67 per part).
+  std::string one, two;
+  for (int i = 0; i < 70; ++i) one += "ж";
+  two = one + "ж";
+  Sim s("", std::string(R"(scenario t { trigger signup
+    reentry parallel
+    if trigger.plan == "one" { send sms ")") + one + R"(" } else { send sms ")" + two + R"(" } })");
+  s.profile("u1");
+  s.event(t0, "u1", "signup", R"({"plan":"one"})");
+  s.event(t0 + kMin, "u1", "signup", R"({"plan":"two"})");
+  s.finish();
+  const auto sends = s.of("send", "u1");
+  BOOST_REQUIRE(sends.size() == 2u);
+  BOOST_TEST(f(sends[0], "segments") == "1");
+  BOOST_TEST(f(sends[1], "segments") == "2");
+  BOOST_TEST(s.lines.size() >= 4u);
+  int costs = 0;
+  for (const auto& l : s.lines) {
+    if (l.find(R"("segments":1,"cost":2})") != std::string::npos) ++costs;
+    if (l.find(R"("segments":2,"cost":4})") != std::string::npos) ++costs;
+  }
+  BOOST_TEST(costs == 2, s.text);
+}
+
+BOOST_AUTO_TEST_CASE(escaped_braces_are_literal) {
+  Sim s("", R"(scenario t { trigger signup
+    send push "\{x\} {trigger.plan}" })");
+  s.profile("u1");
+  s.event(t0, "u1", "signup", R"({"plan":"p"})");
+  s.finish();
+  BOOST_TEST(f(s.one("send", "u1"), "text") == "{x} p");
+}
+
+BOOST_AUTO_TEST_CASE(finish_until_reports_waiting_instances) {
+  Sim s("", R"(scenario w { trigger signup
+    wait 2d
+    send push "a" })");
+  s.profile("u1");
+  s.event(t0, "u1", "signup", R"({"plan":"x"})");
+  BOOST_TEST(s.finish(t0 + kDay) == 1u);
+  BOOST_TEST(s.of("send").empty());
+  BOOST_TEST(s.engine().live_instances() == 1u);
+  BOOST_TEST(s.finish() == 0u);
+  BOOST_TEST(at(s.one("send", "u1")) == "2026-03-04T10:00:00Z");
+}
+
 // ---- determinism ---------------------------------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(same_inputs_same_bytes) {
