@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every benchmark and prints the figures for docs/performance.md.
-# Usage: bench/run.sh [check|timers|vm|peers]   (default: all, which also prints the VM/peer ratios)
+# Usage: bench/run.sh [check|timers|vm|peers|MODE,MODE…]   (default: all; with vm and peers, the ratios)
 # Sizes: VM_N (bench_engine recipients, default 1,000,000), RUN_N (`cascade run` recipients,
 # default 1,000,000); the peers take LUA_N, XSTATE_N, TIMER_OPS, TIMER_PENDING (bench/peers/run.sh).
 set -euo pipefail
@@ -12,8 +12,10 @@ cmake --build "$build" -j "$(nproc)" --target cascade bench_check bench_timers b
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 what=${1:-all}
+# `bench/run.sh vm,peers` runs several modes (and prints the ratios when both vm and peers ran).
+want() { [ "$what" = all ] || [[ ",$what," == *",$1,"* ]]; }
 
-if [ "$what" = all ] || [ "$what" = check ]; then
+if want check; then
   echo "## check: cascade check vs. CPython compile() on the same number of lines"
   echo "machine: $(nproc) cores, $(uname -m), g++ $(g++ -dumpfullversion)"
   printf '| lines | cascade parse ms | cascade check ms | check ms / 1k lines | CPython compile ms | ratio (CPython / cascade) | cascade check (process, ms) |\n'
@@ -38,7 +40,7 @@ PY
   done
 fi
 
-if [ "$what" = all ] || [ "$what" = timers ]; then
+if want timers; then
   echo "## timers: cascade::vm::TimerWheel vs. std::multimap and std::priority_queue (lazy deletion)"
   echo "machine: $(nproc) cores, $(uname -m), g++ $(g++ -dumpfullversion)"
   printf '| pending | structure | schedule ns | schedule+cancel ns | schedule+fire ns | bytes/timer (model) | bytes/timer (RSS) | schedule+cancel ratio (peer / wheel) |\n'
@@ -70,7 +72,7 @@ peers_json=$work/peers.jsonl
 : >"$vm_json"
 : >"$peers_json"
 
-if [ "$what" = all ] || [ "$what" = vm ]; then
+if want vm; then
   echo "## vm: the engine on the abandoned cart (bench/vm/bench_engine.cpp, bench/peers/README.md)"
   echo "machine: $(nproc) cores, $(uname -m), g++ $(g++ -dumpfullversion), load $(cut -d' ' -f1-3 /proc/loadavg)"
   "$build/bench/vm/bench_engine" "$VM_N" all "$VM_STEP_N" | tee -a "$vm_json"
@@ -104,12 +106,12 @@ PY
   sed 's/^/  /' "$work/run.err" >&2
 fi
 
-if [ "$what" = all ] || [ "$what" = peers ]; then
+if want peers; then
   echo "## peers: Lua 5.4 coroutines and XState v5 actors on the same logic (bench/peers/)"
   "$root/bench/peers/run.sh" all | tee -a "$peers_json"
 fi
 
-if [ "$what" = all ]; then
+if want vm && want peers; then
   echo "## vm vs. peers (same run)"
   python3 - "$vm_json" "$peers_json" <<'PY'
 import json, sys
@@ -124,7 +126,7 @@ ours = {"bytes": mem["rss_minus_payloads"], "step": step["ns_per_step"], "cpu_st
 print("| | bytes/instance (all-in) | ns/step (wall) | ns/step (CPU) | ns/timer cancel+schedule |")
 print("|---|---|---|---|---|")
 print(f'| cascade VM (n={mem["n"]:,}) | {ours["bytes"]:.0f} (engine model {mem["bytes_per_instance"]:.0f}; '
-      f'payload +{mem["payload_bytes_per_instance"]:.0f}) | {ours["step"]:.0f} (json sink {step_json["ns_per_step"]:.0f}) | '
+      f'payload +{mem["payload_bytes_per_instance"]:.0f}) | {ours["step"]:.0f} (json sink {step_json["ns_per_step"]:.0f}; n={step["n"]:,}) | '
       f'{ours["cpu_step"]:.0f} | {ours["timer"]:.0f} |')
 for p in peers:
     print(f'| {p["peer"]} (n={p["n"]:,}) | {p["bytes_per_instance"]:.0f} | {p["ns_per_step"]:.0f} | '
