@@ -59,6 +59,7 @@ profile:
   push_token: string?
   timezone: string?
   first_name: string?
+  delay: duration?
   consent:
     email: bool
     sms: bool
@@ -1347,6 +1348,112 @@ BOOST_AUTO_TEST_CASE(finish_until_reports_waiting_instances) {
   BOOST_TEST(s.engine().live_instances() == 1u);
   BOOST_TEST(s.finish() == 0u);
   BOOST_TEST(at(s.one("send", "u1")) == "2026-03-04T10:00:00Z");
+}
+
+BOOST_AUTO_TEST_CASE(cascade_step_within_counts_from_the_deferred_send) {
+  Sim s("quiet_hours: \"22:00..09:00\"\n", R"(scenario c { trigger signup
+    cascade until delivered {
+      push "a" within 1h
+      email "b"
+    } })");
+  s.profile("u1");
+  s.event(T("2026-03-02T23:00:00Z"), "u1", "signup", R"({"plan":"x"})");
+  s.finish();
+  const auto sends = s.of("send", "u1");
+  BOOST_REQUIRE(sends.size() == 2u);
+  BOOST_TEST(at(sends[0]) == "2026-03-03T09:00:00Z");
+  BOOST_TEST(at(sends[1]) == "2026-03-03T10:00:00Z");
+}
+
+BOOST_AUTO_TEST_CASE(stop_on_during_a_deferral_cancels_the_send) {
+  Sim s("quiet_hours: \"22:00..09:00\"\n", R"(scenario x { trigger signup
+    stop on quit
+    send push "a" })");
+  s.profile("u1");
+  s.event(T("2026-03-02T23:00:00Z"), "u1", "signup", R"({"plan":"x"})");
+  s.event(T("2026-03-03T02:00:00Z"), "u1", "quit");
+  s.finish();
+  BOOST_TEST(s.of("defer", "u1").size() == 1u);
+  BOOST_TEST(s.of("send", "u1").empty());
+  const auto end = s.one("end", "u1");
+  BOOST_TEST(f(end, "outcome") == "exited");
+  BOOST_TEST(at(end) == "2026-03-03T02:00:00Z");
+}
+
+BOOST_AUTO_TEST_CASE(durations_from_the_profile_and_builtins) {
+  Sim s("", R"(scenario d { trigger signup
+    reentry parallel
+    wait customer.delay ?? 2h
+    send push "a"
+    wait hours(1.5) + days(1)
+    send push "b"
+    if not opened within max(4h, 3 * (customer.delay ?? 8h)) { send email "c" } })");
+  s.profile("fast", person(R"({"delay":"30m"})"));
+  s.profile("slow");
+  s.event(t0, "fast", "signup", R"({"plan":"x"})");
+  s.event(t0, "slow", "signup", R"({"plan":"x"})");
+  s.finish();
+  const auto fast = s.of("send", "fast");
+  BOOST_REQUIRE(fast.size() == 3u);
+  BOOST_TEST(at(fast[0]) == "2026-03-02T10:30:00Z");
+  BOOST_TEST(at(fast[1]) == "2026-03-03T12:00:00Z");
+  BOOST_TEST(at(fast[2]) == "2026-03-03T16:00:00Z");  // max(4h, 90m)
+  const auto slow = s.of("send", "slow");
+  BOOST_REQUIRE(slow.size() == 3u);
+  BOOST_TEST(at(slow[0]) == "2026-03-02T12:00:00Z");
+  BOOST_TEST(at(slow[1]) == "2026-03-03T13:30:00Z");
+  BOOST_TEST(at(slow[2]) == "2026-03-04T13:30:00Z");  // 3 * 8h
+}
+
+BOOST_AUTO_TEST_CASE(sends_resolve_consent_at_send_time) {
+  Sim s("", R"(scenario c { trigger signup
+    send email "a"
+    wait 1h
+    send email "b" })");
+  s.profile("u1");
+  s.event(t0, "u1", "signup", R"({"plan":"x"})");
+  s.profile("u1", person(R"({"consent":{"email":false}})"), t0 + 30 * kMin);
+  s.finish();
+  BOOST_TEST(s.of("send", "u1").size() == 1u);
+  const auto skip = s.one("skip", "u1");
+  BOOST_TEST(f(skip, "reason") == "no_consent");
+  BOOST_TEST(at(skip) == "2026-03-02T11:00:00Z");
+}
+
+BOOST_AUTO_TEST_CASE(named_outcome_of_a_failed_send_runs_the_block_at_once) {
+  Sim s("", R"(scenario n { trigger signup
+    send email "a" as first
+    send push "b"
+    if not opened(first) within 1d { send sms "c" } })");
+  s.profile("u1", person(R"({"email":null})"));
+  s.event(t0, "u1", "signup", R"({"plan":"x"})");
+  s.finish();
+  const auto sends = s.of("send", "u1");
+  BOOST_REQUIRE(sends.size() == 2u);
+  BOOST_TEST(f(sends[1], "channel") == "sms");
+  BOOST_TEST(at(sends[1]) == "2026-03-02T10:00:00Z");
+}
+
+BOOST_AUTO_TEST_CASE(a_new_version_starts_new_instances_old_ones_finish_on_theirs) {
+  const Compiled v1 = compile("", {R"(scenario v { trigger signup
+    reentry parallel
+    wait 1h
+    send push "v1" })"});
+  const Compiled v2 = compile("", {R"(scenario v { trigger signup
+    reentry parallel
+    wait 1h
+    send push "v2" })"});
+  Sim s(v1);
+  s.profile("u1");
+  s.event(t0, "u1", "signup", R"({"plan":"x"})");
+  const auto err = s.engine().load(v2.modules.at(0));
+  BOOST_REQUIRE(!err);
+  s.event(t0 + 10 * kMin, "u1", "signup", R"({"plan":"x"})");
+  s.finish();
+  const auto sends = s.of("send", "u1");
+  BOOST_REQUIRE(sends.size() == 2u);
+  BOOST_TEST(f(sends[0], "text") == "v1");
+  BOOST_TEST(f(sends[1], "text") == "v2");
 }
 
 // ---- determinism ---------------------------------------------------------------------------------------
