@@ -1456,6 +1456,56 @@ BOOST_AUTO_TEST_CASE(a_new_version_starts_new_instances_old_ones_finish_on_their
   BOOST_TEST(f(sends[1], "text") == "v2");
 }
 
+BOOST_AUTO_TEST_CASE(goal_where_sees_each_instance_trigger) {
+  Sim s("", R"(scenario g { trigger signup
+    reentry parallel
+    goal order where event.ref == trigger.plan within 1d
+    send push "a {trigger.plan}" })");
+  s.profile("u1");
+  s.event(t0, "u1", "signup", R"({"plan":"p1"})");
+  s.event(t0 + kMin, "u1", "signup", R"({"plan":"p2"})");
+  s.event(t0 + kHour, "u1", "order", R"({"total":1,"ref":"p2"})");
+  s.finish();
+  const auto ends = s.of("end", "u1");
+  BOOST_REQUIRE(ends.size() == 2u);
+  BOOST_TEST(f(ends[0], "outcome") == "converted");  // the p2 instance, at the order
+  BOOST_TEST(at(ends[0]) == "2026-03-02T11:00:00Z");
+  BOOST_TEST(f(ends[1], "outcome") == "completed");  // p1: its window closes
+  BOOST_TEST(at(ends[1]) == "2026-03-03T10:00:00Z");
+  BOOST_TEST(f(ends[0], "instance") != f(ends[1], "instance"));
+}
+
+BOOST_AUTO_TEST_CASE(the_trigger_event_is_not_its_own_goal) {
+  Sim s("", R"(scenario g { trigger order
+    goal order within 1d
+    send push "thanks" })");
+  s.profile("u1");
+  s.event(t0, "u1", "order", R"({"total":1})");
+  s.finish();
+  BOOST_TEST(s.of("send", "u1").size() == 1u);
+  const auto end = s.one("end", "u1");
+  BOOST_TEST(f(end, "outcome") == "completed");
+  BOOST_TEST(at(end) == "2026-03-03T10:00:00Z");
+}
+
+BOOST_AUTO_TEST_CASE(one_event_ends_one_scenario_and_starts_another) {
+  Sim s("", std::vector<std::string>{R"(scenario a { trigger signup
+    goal order within 1d
+    send push "a" })",
+                                     R"(scenario b { trigger order
+    send email "b" })"});
+  s.profile("u1");
+  s.event(t0, "u1", "signup", R"({"plan":"x"})");
+  s.event(t0 + kHour, "u1", "order", R"({"total":1})");
+  s.finish();
+  const auto ends = s.of("end", "u1");
+  BOOST_REQUIRE(ends.size() == 2u);
+  BOOST_TEST(f(ends[0], "scenario") == "a");
+  BOOST_TEST(f(ends[0], "outcome") == "converted");
+  BOOST_TEST(f(ends[1], "scenario") == "b");
+  BOOST_TEST(at(s.of("send", "u1").at(1)) == "2026-03-02T11:00:00Z");
+}
+
 // ---- determinism ---------------------------------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(same_inputs_same_bytes) {
