@@ -81,8 +81,10 @@ struct Engine::Impl {
   std::vector<std::uint32_t> payload_refs;
   std::vector<std::uint32_t> free_payloads;
 
+  // One wheel for every wake-up: instance timers by instance index, ticks of `trigger every`
+  // by tick index with kTickBit set, so both fire in one (instant, id) order.
+  static constexpr std::uint32_t kTickBit = 0x80000000u;
   TimerWheel timers{0};
-  TimerWheel ticks{0};
   std::vector<Tick> tick_entries;
   bool ticking = true;
   bool clock_started = false;
@@ -251,7 +253,7 @@ struct Engine::Impl {
     const int at = sc.every_at == bytecode::kNoClock ? -1 : sc.every_at;
     const Time t = calendar::next_tick(after, recipients[r].zone, std::max<std::int64_t>(sc.every_seconds, 60), at);
     tick_entries.push_back(Tick{r, program});
-    ticks.schedule(static_cast<std::uint32_t>(tick_entries.size() - 1), t);
+    timers.schedule(static_cast<std::uint32_t>(tick_entries.size() - 1) | kTickBit, t);
   }
 
   void upsert(std::string_view id, Record profile, Time at) {
@@ -547,37 +549,30 @@ struct Engine::Impl {
 
   // ---- the clock --------------------------------------------------------------------------
 
+  // Fires every wake-up due at or before t. advance() costs a few bit tests when nothing is
+  // due, so calling it before every input is cheap.
   void fire_until(Time t) {
-    while (true) {
-      const auto a = timers.next_deadline();
-      const auto b = ticking ? ticks.next_deadline() : std::nullopt;
-      Time next = kNever;
-      if (a) next = *a;
-      if (b && *b < next) next = *b;
-      if (next == kNever || next > t) break;
-      if (a && *a == next) {
-        timers.advance(next, [&](std::uint32_t idx, Time when) {
-          if (idx >= instances.size()) return;
-          Instance& inst = instances[idx];
-          if (inst.state == State::Free || inst.state == State::Ended) return;
-          inst.timer = TimerHandle{};
-          step(idx, Input{InputKind::Timer}, when, nullptr, -1, {});
-        });
+    timers.advance(t, [&](std::uint32_t id, Time when) {
+      if (when > now) now = when;
+      if (id & kTickBit) {
+        const std::uint32_t k = id & ~kTickBit;
+        if (!ticking || k >= tick_entries.size()) return;  // ticks stopped: the entry lapses
+        const Tick tick = tick_entries[k];
+        if (latest[programs[tick.program]->scenario] != tick.program) return;  // replaced version
+        try_start(tick.program, tick.recipient, when, kNone, nullptr, -1, "tick");
+        const bytecode::Scenario& sc = programs[tick.program]->module.scenario;
+        const int at = sc.every_at == bytecode::kNoClock ? -1 : sc.every_at;
+        const Time again = calendar::next_tick(when + 1, recipients[tick.recipient].zone,
+                                               std::max<std::int64_t>(sc.every_seconds, 60), at);
+        timers.schedule(id, again);
+        return;
       }
-      if (b && *b == next) {
-        ticks.advance(next, [&](std::uint32_t k, Time when) {
-          const Tick tick = tick_entries[k];
-          if (latest[programs[tick.program]->scenario] != tick.program) return;  // replaced version
-          try_start(tick.program, tick.recipient, when, kNone, nullptr, -1, "tick");
-          const bytecode::Scenario& sc = programs[tick.program]->module.scenario;
-          const int at = sc.every_at == bytecode::kNoClock ? -1 : sc.every_at;
-          const Time again = calendar::next_tick(when + 1, recipients[tick.recipient].zone,
-                                                 std::max<std::int64_t>(sc.every_seconds, 60), at);
-          ticks.schedule(k, again);
-        });
-      }
-    }
-    if (t > now) now = t;
+      if (id >= instances.size()) return;
+      Instance& inst = instances[id];
+      if (inst.state == State::Free || inst.state == State::Ended) return;
+      inst.timer = TimerHandle{};
+      step(id, Input{InputKind::Timer}, when, nullptr, -1, {});
+    });
   }
 
   std::optional<EngineError> at_time(Time at) {
@@ -588,12 +583,12 @@ struct Engine::Impl {
       clock_started = true;
       now = at;
       timers = TimerWheel(at);
-      ticks = TimerWheel(at);
       for (std::uint16_t id : latest)
         if (programs[id]->module.scenario.trigger == bytecode::TriggerKind::Every)
           for (std::uint32_t r = 0; r < recipients.size(); ++r) schedule_tick(r, id, at);
     }
     fire_until(at);
+    if (at > now) now = at;
     return std::nullopt;
   }
 
@@ -736,8 +731,10 @@ std::size_t Engine::finish(std::optional<Time> until) {
     (void)m.at_time(std::max(*until, m.now));
     return m.live;
   }
+  // Ticks stop at the last input; every instance timer still fires, in order, until none is
+  // left (a fired timer may schedule a later one, which this same advance fires too).
   m.ticking = false;
-  while (auto next = m.timers.next_deadline()) m.fire_until(*next);
+  m.fire_until(kNever - 1);
   return m.live;
 }
 

@@ -59,7 +59,7 @@ struct Record::Storage {
       used = 0;
     }
     const std::size_t last = blocks.empty() ? 0 : blocks.back().size;
-    const std::size_t size = std::max({n, std::size_t{1024}, std::min<std::size_t>(last * 2, 64 * 1024)});
+    const std::size_t size = std::max({n, std::size_t{128}, std::min<std::size_t>(last * 2, 64 * 1024)});
     Block b;
     b.data = std::make_unique<std::byte[]>(size);  // operator new[] aligns for max_align_t
     b.size = size;
