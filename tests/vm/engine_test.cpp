@@ -1506,6 +1506,123 @@ BOOST_AUTO_TEST_CASE(one_event_ends_one_scenario_and_starts_another) {
   BOOST_TEST(at(s.of("send", "u1").at(1)) == "2026-03-02T11:00:00Z");
 }
 
+// ---- decisions documented in docs/runtime.md ---------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(default_reentry_is_never) {
+  Sim s("", R"(scenario r { trigger signup
+    send push "hi" })");
+  s.profile("u1");
+  s.event(t0, "u1", "signup", R"({"plan":"x"})");
+  s.event(t0 + 30 * kDay, "u1", "signup", R"({"plan":"x"})");
+  s.finish();
+  BOOST_TEST(s.of("start", "u1").size() == 1u);
+  BOOST_TEST(f(s.one("skip", "u1"), "reason") == "reentry");
+}
+
+BOOST_AUTO_TEST_CASE(control_without_goal_expires_at_once) {
+  const auto ctrl = ids_by_control("c", 50, true, 1);
+  BOOST_REQUIRE(ctrl.size() == 1u);
+  Sim s("", R"(scenario c { trigger signup
+    control 50%
+    send push "hi" })");
+  s.profile(ctrl[0]);
+  s.event(t0, ctrl[0], "signup", R"({"plan":"x"})");
+  s.finish();
+  const auto end = s.one("end", ctrl[0]);
+  BOOST_TEST(f(end, "outcome") == "expired");
+  BOOST_TEST(at(end) == "2026-03-02T10:00:00Z");
+}
+
+BOOST_AUTO_TEST_CASE(delivered_after_failed_wins) {
+  Sim s("", R"(scenario o { trigger signup
+    send email "e" as first
+    wait 1h
+    if not delivered(first) within 1h { send push "p" } })");
+  s.profile("u1");
+  s.event(t0, "u1", "signup", R"({"plan":"x"})");
+  s.status(t0 + 5 * kMin, "u1", "m1", "failed");
+  s.status(t0 + 10 * kMin, "u1", "m1", "delivered");
+  s.finish();
+  BOOST_TEST(s.of("send", "u1").size() == 1u);
+  BOOST_TEST(s.of("status", "u1").size() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(goal_and_stop_on_the_same_event_converts) {
+  Sim s("", R"(scenario g { trigger signup
+    goal order within 1d
+    stop on order
+    send push "a"
+    wait 1d
+    send push "b" })");
+  s.profile("u1");
+  s.event(t0, "u1", "signup", R"({"plan":"x"})");
+  s.event(t0 + kHour, "u1", "order", R"({"total":1})");
+  s.finish();
+  BOOST_TEST(f(s.one("end", "u1"), "outcome") == "converted");
+}
+
+BOOST_AUTO_TEST_CASE(statuses_after_the_end_are_still_traced) {
+  Sim s("", R"(scenario o { trigger signup
+    send email "e" })");
+  s.profile("u1");
+  s.event(t0, "u1", "signup", R"({"plan":"x"})");
+  s.status(t0 + kHour, "u1", "m1", "opened");
+  s.finish();
+  const auto st = s.one("status", "u1");
+  BOOST_TEST(f(st, "status") == "opened");
+  BOOST_TEST(f(st, "step") == "1");
+}
+
+BOOST_AUTO_TEST_CASE(link_goes_before_the_fragment) {
+  Sim s("", R"(scenario lf { trigger signup
+    send push "{link("https://x.example/p#top")}" })");
+  s.profile("u1");
+  s.event(t0, "u1", "signup", R"({"plan":"x"})");
+  s.finish();
+  BOOST_TEST(f(s.one("send", "u1"), "text") ==
+             "https://x.example/p?utm_source=cascade&utm_medium=push&utm_campaign=lf&utm_content=1#top");
+}
+
+BOOST_AUTO_TEST_CASE(a_deferred_send_renders_when_it_leaves_and_takes_the_next_with_it) {
+  Sim s("quiet_hours: \"22:00..09:00\"\n", R"(scenario d { trigger signup
+    send push "now {format_time(now, "HH:mm")}"
+    send email "e" })");
+  s.profile("u1");
+  s.event(T("2026-03-02T23:00:00Z"), "u1", "signup", R"({"plan":"x"})");
+  s.finish();
+  const auto sends = s.of("send", "u1");
+  BOOST_REQUIRE(sends.size() == 2u);
+  BOOST_TEST(f(sends[0], "text") == "now 09:00");
+  BOOST_TEST(at(sends[1]) == "2026-03-03T09:00:00Z");
+}
+
+BOOST_AUTO_TEST_CASE(arithmetic_never_traps) {
+  Sim s("", R"(scenario a { trigger signup
+    reentry parallel
+    if 10 / (len(trigger.plan) - 1) > 1 { send push "big" } else { send push "null is false" } })");
+  s.profile("u1");
+  s.event(t0, "u1", "signup", R"({"plan":"x"})");   // 10 / 0
+  s.event(t0, "u1", "signup", R"({"plan":"xy"})");  // 10 / 1
+  s.finish();
+  const auto sends = s.of("send", "u1");
+  BOOST_REQUIRE(sends.size() == 2u);
+  BOOST_TEST(f(sends[0], "text") == "null is false");
+  BOOST_TEST(f(sends[1], "text") == "big");
+}
+
+BOOST_AUTO_TEST_CASE(event_wait_outside_a_cascade_counts_from_the_wait) {
+  Sim s("quiet_hours: \"22:00..09:00\"\n", R"(scenario e { trigger signup
+    send push "a"
+    if not order within 2h { send email "b" } })");
+  s.profile("u1");
+  s.event(T("2026-03-02T23:00:00Z"), "u1", "signup", R"({"plan":"x"})");
+  s.finish();
+  const auto sends = s.of("send", "u1");
+  BOOST_REQUIRE(sends.size() == 2u);
+  // The push is deferred to 09:00 and the wait starts then: the email is due at 11:00.
+  BOOST_TEST(at(sends[1]) == "2026-03-03T11:00:00Z");
+}
+
 // ---- determinism ---------------------------------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(same_inputs_same_bytes) {
