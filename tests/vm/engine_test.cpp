@@ -1623,6 +1623,100 @@ BOOST_AUTO_TEST_CASE(event_wait_outside_a_cascade_counts_from_the_wait) {
   BOOST_TEST(at(sends[1]) == "2026-03-03T11:00:00Z");
 }
 
+BOOST_AUTO_TEST_CASE(a_limit_deferral_into_quiet_hours_waits_for_their_end) {
+  Sim s("quiet_hours: \"22:00..09:00\"\n", R"(scenario l { trigger signup
+    limit 1 per 1h
+    send push "a"
+    send email "b" })");
+  s.profile("u1");
+  s.event(T("2026-03-02T21:30:00Z"), "u1", "signup", R"({"plan":"x"})");
+  s.finish();
+  const auto sends = s.of("send", "u1");
+  BOOST_REQUIRE(sends.size() == 2u);
+  BOOST_TEST(at(sends[0]) == "2026-03-02T21:30:00Z");
+  BOOST_TEST(at(sends[1]) == "2026-03-03T09:00:00Z");
+}
+
+BOOST_AUTO_TEST_CASE(limit_n_waits_for_the_oldest_to_leave_the_window) {
+  Sim s("", R"(scenario l { trigger signup
+    limit 2 per 1h
+    send push "a"
+    wait 10m
+    send push "b"
+    send push "c" })");
+  s.profile("u1");
+  s.event(t0, "u1", "signup", R"({"plan":"x"})");
+  s.finish();
+  const auto sends = s.of("send", "u1");
+  BOOST_REQUIRE(sends.size() == 3u);
+  BOOST_TEST(at(sends[1]) == "2026-03-02T10:10:00Z");
+  BOOST_TEST(at(sends[2]) == "2026-03-02T11:00:00Z");
+}
+
+BOOST_AUTO_TEST_CASE(caps_are_checked_when_a_deferred_message_leaves) {
+  Sim s("quiet_hours: \"22:00..09:00\"\ncaps:\n  all: \"1 per 1d\"\n",
+        std::vector<std::string>{R"(scenario a { trigger signup
+    send push "night" })",
+                                 R"(scenario b { trigger order
+    urgent
+    send email "urgent" })"});
+  s.profile("u1");
+  s.event(T("2026-03-02T23:00:00Z"), "u1", "signup", R"({"plan":"x"})");  // deferred to 09:00
+  s.event(T("2026-03-03T01:00:00Z"), "u1", "order", R"({"total":1})");   // urgent: leaves now
+  s.finish();
+  const auto sends = s.of("send", "u1");
+  BOOST_REQUIRE(sends.size() == 1u);
+  BOOST_TEST(f(sends[0], "scenario") == "b");
+  const auto skip = s.one("skip", "u1");
+  BOOST_TEST(f(skip, "scenario") == "a");
+  BOOST_TEST(f(skip, "reason") == "capped");
+  BOOST_TEST(at(skip) == "2026-03-03T09:00:00Z");
+}
+
+BOOST_AUTO_TEST_CASE(trigger_every_without_at) {
+  Sim s("", R"(scenario t { trigger every 6h
+    reentry parallel
+    send push "t" })");
+  s.profile("u1");
+  s.advance(t0);
+  s.finish(t0 + kDay);
+  const auto sends = s.of("send", "u1");
+  BOOST_TEST_REQUIRE(sends.size() >= 4u);
+  BOOST_TEST_REQUIRE(sends.size() <= 5u);
+  for (std::size_t i = 1; i < sends.size(); ++i)
+    BOOST_TEST(*vm::parse_time(at(sends[i])) - *vm::parse_time(at(sends[i - 1])) == 6 * kHour);
+}
+
+BOOST_AUTO_TEST_CASE(a_profile_added_later_gets_ticks_from_then) {
+  Sim s("", R"(scenario t { trigger every 1d at 10:00
+    reentry parallel
+    send push "t" })");
+  s.profile("early");
+  s.advance(T("2026-03-02T00:00:00Z"));
+  s.advance(T("2026-03-02T12:00:00Z"));
+  s.profile("late", person(), T("2026-03-02T12:00:00Z"));
+  s.finish(T("2026-03-03T12:00:00Z"));
+  BOOST_TEST(s.of("send", "early").size() == 2u);
+  const auto late = s.of("send", "late");
+  BOOST_REQUIRE(late.size() == 1u);
+  BOOST_TEST(at(late[0]) == "2026-03-03T10:00:00Z");
+}
+
+BOOST_AUTO_TEST_CASE(broadcast_respects_reentry_and_sets_trigger_at) {
+  Sim s("", R"(scenario m { trigger manual
+    reentry never
+    wait until trigger.at + 1h
+    send push "m" })");
+  s.profile("u1");
+  s.profile("u2");
+  s.broadcast("m", t0);
+  s.broadcast("m", t0 + kDay);
+  s.finish();
+  BOOST_TEST(s.of("start").size() == 2u);
+  BOOST_TEST(at(s.one("send", "u1")) == "2026-03-02T11:00:00Z");
+  BOOST_TEST(at(s.one("send", "u2")) == "2026-03-02T11:00:00Z");
+}
+
 // ---- determinism ---------------------------------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(same_inputs_same_bytes) {
