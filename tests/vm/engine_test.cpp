@@ -1717,6 +1717,38 @@ BOOST_AUTO_TEST_CASE(broadcast_respects_reentry_and_sets_trigger_at) {
   BOOST_TEST(at(s.one("send", "u2")) == "2026-03-02T11:00:00Z");
 }
 
+BOOST_AUTO_TEST_CASE(a_goal_after_its_window_does_not_convert_a_running_instance) {
+  Sim s("", R"(scenario g { trigger signup
+    goal order within 1h
+    wait 2h
+    send push "a" })");
+  s.profile("u1");
+  s.event(t0, "u1", "signup", R"({"plan":"x"})");
+  s.event(t0 + 90 * kMin, "u1", "order", R"({"total":1})");
+  s.finish();
+  BOOST_TEST(s.of("send", "u1").size() == 1u);
+  const auto end = s.one("end", "u1");
+  BOOST_TEST(f(end, "outcome") == "completed");
+  BOOST_TEST(at(end) == "2026-03-02T12:00:00Z");
+}
+
+BOOST_AUTO_TEST_CASE(memory_and_live_counts_follow_the_instances) {
+  Sim s("", R"(scenario w { trigger signup
+    reentry parallel
+    wait 1h
+    send push "a" })");
+  s.profile("u1");
+  for (int i = 0; i < 50; ++i) s.event(t0 + i, "u1", "signup", R"({"plan":"x"})");
+  BOOST_TEST(s.engine().live_instances() == 50u);
+  BOOST_TEST(s.engine().memory().instances > 0u);
+  s.finish();
+  BOOST_TEST(s.engine().live_instances() == 0u);
+  BOOST_TEST(s.of("end").size() == 50u);
+  // Message ids follow the order messages leave.
+  const auto sends = s.of("send");
+  for (std::size_t i = 0; i < sends.size(); ++i) BOOST_TEST(f(sends[i], "message") == "m" + std::to_string(i + 1));
+}
+
 // ---- determinism ---------------------------------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(same_inputs_same_bytes) {
