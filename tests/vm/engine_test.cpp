@@ -7,11 +7,13 @@
 // report and the golden tests rely on, so asserting on it (rather than on engine internals)
 // keeps these tests valid across engine rewrites.
 #define BOOST_TEST_MODULE vm_engine
-#include <boost/test/unit_test.hpp>
+#include "cascade/vm/engine.hpp"
 
 #include <unistd.h>
 
 #include <atomic>
+#include <boost/json.hpp>
+#include <boost/test/unit_test.hpp>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -23,13 +25,10 @@
 #include <string_view>
 #include <vector>
 
-#include <boost/json.hpp>
-
 #include "cascade/compiler/driver.hpp"
 #include "cascade/compiler/lower.hpp"
 #include "cascade/compiler/project.hpp"
 #include "cascade/compiler/render.hpp"
-#include "cascade/vm/engine.hpp"
 #include "cascade/vm/machine.hpp"
 #include "cascade/vm/record.hpp"
 
@@ -86,7 +85,8 @@ providers:
 vm::Config make_config(const project::Project& project) {
   vm::Config config;
   config.profile = project.profile;
-  for (const auto& [name, schema] : project.events) config.events.push_back(vm::EventConfig{name, schema.fields});
+  for (const auto& [name, schema] : project.events)
+    config.events.push_back(vm::EventConfig{name, schema.fields});
   for (const project::Channel& c : project.channels) {
     vm::ChannelConfig ch;
     ch.name = c.name;
@@ -117,8 +117,8 @@ struct Compiled {
 
 Compiled compile(std::string_view settings, const std::vector<std::string>& scenario_files) {
   static std::atomic<int> counter{0};
-  const fs::path dir =
-      fs::temp_directory_path() / ("cascade-engine-test-" + std::to_string(::getpid()) + "-" + std::to_string(++counter));
+  const fs::path dir = fs::temp_directory_path() / ("cascade-engine-test-" + std::to_string(::getpid()) +
+                                                    "-" + std::to_string(++counter));
   fs::create_directories(dir);
   {
     std::ofstream(dir / "cascade.yaml") << project_yaml(settings);
@@ -131,13 +131,15 @@ Compiled compile(std::string_view settings, const std::vector<std::string>& scen
   Compiled out;
   if (outcome.diagnostics.has_errors() || !outcome.project) {
     outcome.diagnostics.sort();
-    BOOST_FAIL("the test's scenario does not check:\n" << diag::render_text(outcome.diagnostics, outcome.sources));
+    BOOST_FAIL("the test's scenario does not check:\n"
+               << diag::render_text(outcome.diagnostics, outcome.sources));
   }
   for (const ast::File& file : outcome.checked.files) {
     for (const ast::Decl& decl : file.decls) {
       const auto* sc = std::get_if<ast::Scenario>(&decl.node);
       if (!sc) continue;
-      lower::LowerResult r = lower::lower_scenario(outcome.checked, *outcome.project, outcome.sources, *sc, file.file);
+      lower::LowerResult r =
+          lower::lower_scenario(outcome.checked, *outcome.project, outcome.sources, *sc, file.file);
       BOOST_REQUIRE_MESSAGE(r.module, "lowering failed: " << r.error);
       out.modules.push_back(std::move(*r.module));
     }
@@ -182,13 +184,15 @@ class Sim {
       BOOST_REQUIRE_MESSAGE(!error, "load: " << (error ? error->message : ""));
     }
   }
-  Sim(std::string_view settings, const std::vector<std::string>& scenarios) : Sim(compile(settings, scenarios)) {}
+  Sim(std::string_view settings, const std::vector<std::string>& scenarios)
+      : Sim(compile(settings, scenarios)) {}
   Sim(std::string_view settings, const std::string& scenario)
       : Sim(compile(settings, std::vector<std::string>{scenario})) {}
 
   vm::Engine& engine() { return *engine_; }
 
-  void profile(std::string_view id, const std::string& json_text = person(), vm::Time at = T("2026-03-02T00:00:00Z")) {
+  void profile(std::string_view id, const std::string& json_text = person(),
+               vm::Time at = T("2026-03-02T00:00:00Z")) {
     vm::Record rec;
     const auto error = vm::decode(engine_->profile_shape(), json::parse(json_text), rec);
     BOOST_REQUIRE_MESSAGE(!error, "profile: " << (error ? error->pointer + ": " + error->message : ""));
@@ -261,10 +265,13 @@ std::string f(const json::object& r, std::string_view key) {
   if (v->is_string()) return std::string(v->as_string());
   return json::serialize(*v);
 }
-std::string at(const json::object& r) { return f(r, "at"); }
+std::string at(const json::object& r) {
+  return f(r, "at");
+}
 
 // Recipients whose stable control hash lands inside / outside `percent`.
-std::vector<std::string> ids_by_control(std::string_view scenario, std::uint32_t percent, bool inside, std::size_t n) {
+std::vector<std::string> ids_by_control(std::string_view scenario, std::uint32_t percent, bool inside,
+                                        std::size_t n) {
   std::vector<std::string> out;
   for (int i = 0; out.size() < n && i < 10000; ++i) {
     const std::string id = "u" + std::to_string(i);
@@ -278,7 +285,9 @@ const vm::Time t0 = 1'772'445'600;  // 2026-03-02T10:00:00Z, a Monday
 
 }  // namespace
 
-BOOST_AUTO_TEST_CASE(fixture_time_anchor) { BOOST_TEST(t0 == T("2026-03-02T10:00:00Z")); }
+BOOST_AUTO_TEST_CASE(fixture_time_anchor) {
+  BOOST_TEST(t0 == T("2026-03-02T10:00:00Z"));
+}
 
 // ---- entry ----------------------------------------------------------------------------------
 
@@ -418,11 +427,10 @@ BOOST_AUTO_TEST_CASE(send_failure_reasons) {
 }
 
 BOOST_AUTO_TEST_CASE(project_caps_span_scenarios) {
-  Sim s("caps:\n  all: \"2 per 1d\"\n",
-        std::vector<std::string>{R"(scenario a { trigger signup
+  Sim s("caps:\n  all: \"2 per 1d\"\n", std::vector<std::string>{R"(scenario a { trigger signup
     send push "a1"
     send email "a2" })",
-                                 R"(scenario b { trigger order
+                                                                 R"(scenario b { trigger order
     reentry parallel
     send sms "b1" })"});
   s.profile("u1");
@@ -851,8 +859,8 @@ BOOST_AUTO_TEST_CASE(quiet_hours_wrap_midnight_in_the_recipient_zone) {
 BOOST_AUTO_TEST_CASE(quiet_hours_default_zone_is_the_projects) {
   Sim s("timezone: Europe/Moscow\nquiet_hours: \"22:00..09:00\"\n", R"(scenario q { trigger signup
     send push "a" })");
-  s.profile("msk");                                                  // no timezone: Moscow (UTC+3)
-  s.profile("bad", person(R"({"timezone":"Not/AZone"})"));          // unknown: Moscow too
+  s.profile("msk");                                                        // no timezone: Moscow (UTC+3)
+  s.profile("bad", person(R"({"timezone":"Not/AZone"})"));                 // unknown: Moscow too
   s.event(T("2026-03-02T20:00:00Z"), "msk", "signup", R"({"plan":"x"})");  // 23:00 local
   s.event(T("2026-03-02T20:00:00Z"), "bad", "signup", R"({"plan":"x"})");
   s.finish();
@@ -930,7 +938,8 @@ BOOST_AUTO_TEST_CASE(split_is_stable_across_engines) {
   for (int round = 0; round < 2; ++round) {
     Sim s(c);
     std::vector<std::string> ids;
-    for (int i = 0; i < 200; ++i) ids.push_back("r" + std::to_string(round == 0 ? i : 199 - i));  // other order
+    for (int i = 0; i < 200; ++i)
+      ids.push_back("r" + std::to_string(round == 0 ? i : 199 - i));  // other order
     for (const auto& id : ids) s.profile(id);
     for (const auto& id : ids) s.event(t0, id, "signup", R"({"plan":"x"})");
     s.finish();
@@ -1310,7 +1319,8 @@ BOOST_AUTO_TEST_CASE(sms_segments_and_cost) {
   two = one + "ж";
   Sim s("", std::string(R"(scenario t { trigger signup
     reentry parallel
-    if trigger.plan == "one" { send sms ")") + one + R"(" } else { send sms ")" + two + R"(" } })");
+    if trigger.plan == "one" { send sms ")") +
+                one + R"(" } else { send sms ")" + two + R"(" } })");
   s.profile("u1");
   s.event(t0, "u1", "signup", R"({"plan":"one"})");
   s.event(t0 + kMin, "u1", "signup", R"({"plan":"two"})");
@@ -1662,7 +1672,7 @@ BOOST_AUTO_TEST_CASE(caps_are_checked_when_a_deferred_message_leaves) {
     send email "urgent" })"});
   s.profile("u1");
   s.event(T("2026-03-02T23:00:00Z"), "u1", "signup", R"({"plan":"x"})");  // deferred to 09:00
-  s.event(T("2026-03-03T01:00:00Z"), "u1", "order", R"({"total":1})");   // urgent: leaves now
+  s.event(T("2026-03-03T01:00:00Z"), "u1", "order", R"({"total":1})");    // urgent: leaves now
   s.finish();
   const auto sends = s.of("send", "u1");
   BOOST_REQUIRE(sends.size() == 1u);
@@ -1746,14 +1756,15 @@ BOOST_AUTO_TEST_CASE(memory_and_live_counts_follow_the_instances) {
   BOOST_TEST(s.of("end").size() == 50u);
   // Message ids follow the order messages leave.
   const auto sends = s.of("send");
-  for (std::size_t i = 0; i < sends.size(); ++i) BOOST_TEST(f(sends[i], "message") == "m" + std::to_string(i + 1));
+  for (std::size_t i = 0; i < sends.size(); ++i)
+    BOOST_TEST(f(sends[i], "message") == "m" + std::to_string(i + 1));
 }
 
 // ---- determinism ---------------------------------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(same_inputs_same_bytes) {
-  const Compiled c = compile("quiet_hours: \"22:00..09:00\"\ncaps:\n  all: \"3 per 1d\"\n",
-                             {R"(scenario d { trigger signup
+  const Compiled c =
+      compile("quiet_hours: \"22:00..09:00\"\ncaps:\n  all: \"3 per 1d\"\n", {R"(scenario d { trigger signup
     goal order within 2d
     control 20%
     limit 1 per 15m
@@ -1780,12 +1791,13 @@ BOOST_AUTO_TEST_CASE(same_inputs_same_bytes) {
       // A control member has no email to open: the engine may refuse that report, and must
       // do so the same way twice.
       if (i % 4 == 1) {
-        const auto e = s.engine().status(t0 + (i - 1) * 17 * kMin + 30 * kMin, "d" + std::to_string(i - 1), "",
-                                         "email", vm::MsgStatus::Opened);
+        const auto e = s.engine().status(t0 + (i - 1) * 17 * kMin + 30 * kMin, "d" + std::to_string(i - 1),
+                                         "", "email", vm::MsgStatus::Opened);
         text += e ? e->message + "\n" : "ok\n";
       }
     }
-    for (int i = 1; i < 40; i += 5) s.event(t0 + 2 * kDay, "d" + std::to_string(i), "order", R"({"total":3})");
+    for (int i = 1; i < 40; i += 5)
+      s.event(t0 + 2 * kDay, "d" + std::to_string(i), "order", R"({"total":3})");
     s.finish();
     text += s.text;
   }
