@@ -128,6 +128,8 @@ Compiled compile(std::string_view settings, const std::vector<std::string>& scen
   driver::CheckRequest request;
   request.paths = {dir.string()};
   driver::CheckOutcome outcome = driver::check(request);
+  std::error_code ec;
+  fs::remove_all(dir, ec);  // before any failure below, so a failing test leaves nothing behind
   Compiled out;
   if (outcome.diagnostics.has_errors() || !outcome.project) {
     outcome.diagnostics.sort();
@@ -145,8 +147,6 @@ Compiled compile(std::string_view settings, const std::vector<std::string>& scen
     }
   }
   out.project = std::move(*outcome.project);
-  std::error_code ec;
-  fs::remove_all(dir, ec);
   return out;
 }
 
