@@ -32,10 +32,55 @@ struct Recipient {
   std::vector<Entry> entries;
 };
 
-// Recipient ids are looked up per input line: hash string_views, never build a std::string.
-struct IdHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+// Recipient id → index, looked up on every input line: open addressing over one flat array of
+// (hash high bits, index + 1) words, so a lookup is one probe of 8 bytes and one comparison of
+// the id in the recipient itself (no node per entry, no std::string built to search).
+class RecipientTable {
+ public:
+  template <class IdOf>
+  std::optional<std::uint32_t> find(std::string_view id, const IdOf& id_of) const {
+    if (slots_.empty()) return std::nullopt;
+    const std::uint64_t h = hash(id);
+    for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
+      const std::uint64_t s = slots_[i];
+      if (s == 0) return std::nullopt;
+      if ((s >> 32) == (h >> 32) && id_of(static_cast<std::uint32_t>(s) - 1) == id)
+        return static_cast<std::uint32_t>(s) - 1;
+    }
+  }
+  // `index` must not be in the table yet.
+  template <class IdOf>
+  void insert(std::string_view id, std::uint32_t index, const IdOf& id_of) {
+    if ((count_ + 1) * 4 > slots_.size() * 3) grow(id_of);
+    place(hash(id), index);
+    ++count_;
+  }
+  std::size_t memory_bytes() const { return slots_.capacity() * sizeof(std::uint64_t); }
+
+ private:
+  static std::uint64_t hash(std::string_view id) {
+    std::uint64_t h = 0xcbf29ce484222325ULL;
+    for (unsigned char c : id) h = (h ^ c) * 0x100000001b3ULL;
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9ULL;
+    return h ^ (h >> 32);
+  }
+  void place(std::uint64_t h, std::uint32_t index) {
+    std::size_t i = h & mask_;
+    while (slots_[i] != 0) i = (i + 1) & mask_;
+    slots_[i] = ((h >> 32) << 32) | (std::uint64_t{index} + 1);
+  }
+  template <class IdOf>
+  void grow(const IdOf& id_of) {
+    std::vector<std::uint64_t> old = std::move(slots_);
+    slots_.assign(old.empty() ? 1024 : old.size() * 2, 0);
+    mask_ = slots_.size() - 1;
+    for (std::uint64_t s : old)
+      if (s != 0) place(hash(id_of(static_cast<std::uint32_t>(s) - 1)), static_cast<std::uint32_t>(s) - 1);
+  }
+  std::vector<std::uint64_t> slots_;
+  std::size_t mask_ = 0;
+  std::size_t count_ = 0;
 };
 
 struct Tick {
@@ -70,7 +115,8 @@ struct Engine::Impl {
   std::vector<std::vector<std::uint16_t>> triggered;  // by Config event: programs it starts
 
   std::vector<Recipient> recipients;
-  std::unordered_map<std::string, std::uint32_t, IdHash, std::equal_to<>> recipient_index;
+  RecipientTable recipient_index;
+  std::string_view id_of(std::uint32_t r) const { return recipients[r].id; }
 
   std::vector<Instance> instances;
   std::vector<std::uint32_t> free_instances;
@@ -257,14 +303,19 @@ struct Engine::Impl {
   }
 
   void upsert(std::string_view id, Record profile, Time at) {
-    auto [it, inserted] = recipient_index.try_emplace(std::string(id), static_cast<std::uint32_t>(recipients.size()));
+    auto ids = [this](std::uint32_t k) { return id_of(k); };
+    std::optional<std::uint32_t> found = recipient_index.find(id, ids);
+    const bool inserted = !found;
     if (inserted) {
-      Recipient r;
-      r.id = std::string(id);
-      r.latest.assign(channels.size(), 0);
-      recipients.push_back(std::move(r));
+      Recipient fresh;
+      fresh.id = std::string(id);
+      fresh.latest.assign(channels.size(), 0);
+      recipients.push_back(std::move(fresh));
+      found = static_cast<std::uint32_t>(recipients.size() - 1);
+      recipient_index.insert(id, *found, ids);
     }
-    Recipient& r = recipients[it->second];
+    const std::uint32_t index = *found;
+    Recipient& r = recipients[index];
     r.profile = std::move(profile);
     r.zone = default_zone;
     if (timezone_field >= 0) {
@@ -274,7 +325,7 @@ struct Engine::Impl {
     }
     if (inserted && clock_started)
       for (std::uint16_t id2 : latest)
-        if (programs[id2]->module.scenario.trigger == bytecode::TriggerKind::Every) schedule_tick(it->second, id2, std::max(at, now));
+        if (programs[id2]->module.scenario.trigger == bytecode::TriggerKind::Every) schedule_tick(index, id2, std::max(at, now));
   }
 
   // ---- instances --------------------------------------------------------------------------
@@ -593,9 +644,7 @@ struct Engine::Impl {
   }
 
   std::optional<std::uint32_t> find_recipient(std::string_view id) const {
-    auto it = recipient_index.find(id);
-    if (it == recipient_index.end()) return std::nullopt;
-    return it->second;
+    return recipient_index.find(id, [this](std::uint32_t k) { return id_of(k); });
   }
 };
 
