@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <stdexcept>
 #include <string_view>
@@ -561,12 +562,30 @@ bc::Module Lowerer::run(const ast::Scenario& sc) {
         st.node);
   }
   (void)have_goal_setting;
-  // The project's quiet hours apply when the scenario sets none, unless it is urgent (urgent
-  // ignores the project default, not its own quiet hours): the VM applies what the module has.
-  if (!have_quiet && !b_.scenario().urgent && project_.quiet_hours)
-    b_.scenario().quiet_hours.push_back({static_cast<std::uint16_t>(project_.quiet_hours->from_minutes),
-                                         static_cast<std::uint16_t>(project_.quiet_hours->to_minutes),
-                                         {}});
+  // The project's quiet hours apply to every channel the scenario's own `quiet hours` do not
+  // cover (its own window replaces the default: a clinic's 23:00..07:00 lets the 07:30 SMS go),
+  // and not at all in an urgent scenario (urgent ignores the default, never its own window).
+  // The VM applies exactly the windows the module lists.
+  if (!b_.scenario().urgent && project_.quiet_hours) {
+    bool all_covered = false;
+    std::vector<std::uint8_t> covered;
+    for (const bc::QuietHours& q : b_.scenario().quiet_hours) {
+      if (q.channels.empty()) all_covered = true;
+      covered.insert(covered.end(), q.channels.begin(), q.channels.end());
+    }
+    if (!all_covered) {
+      bc::QuietHours d{static_cast<std::uint16_t>(project_.quiet_hours->from_minutes),
+                       static_cast<std::uint16_t>(project_.quiet_hours->to_minutes),
+                       {}};
+      if (have_quiet) {  // only the channels the scenario's windows leave out
+        for (const project::Channel& c : project_.channels) {
+          const std::uint8_t ci = b_.channel(c.name, c.kind ? c.kind->name : std::string_view("unknown"));
+          if (std::find(covered.begin(), covered.end(), ci) == covered.end()) d.channels.push_back(ci);
+        }
+      }
+      if (!have_quiet || !d.channels.empty()) b_.scenario().quiet_hours.push_back(std::move(d));
+    }
+  }
 
   b_.begin_function(bc::FunctionKind::Main, "main");
   latest_slot_ = b_.slot();
