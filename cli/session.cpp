@@ -1,5 +1,7 @@
 #include "session.hpp"
 
+#include "runtime_config.hpp"
+
 #include <fmt/format.h>
 
 #include <cstring>
@@ -116,36 +118,9 @@ int load_programs(std::string_view command, const std::vector<std::string>& path
   return kExitOk;
 }
 
-vm::Config make_config(const project::Project& project) {
-  vm::Config config;
-  config.profile = project.profile;
-  for (const auto& [name, schema] : project.events) {  // a std::map: sorted, stable
-    config.events.push_back(vm::EventConfig{name, schema.fields});
-  }
-  for (const project::Channel& c : project.channels) {
-    vm::ChannelConfig ch;
-    ch.name = c.name;
-    ch.kind = c.kind ? std::string(c.kind->name) : std::string();
-    ch.address_field = c.address_field;
-    ch.consent_field = c.consent_field;
-    ch.has_provider = !c.provider.empty();
-    ch.cost_micros = c.cost_micros;
-    config.channels.push_back(std::move(ch));
-  }
-  if (project.cap_all) {
-    config.caps.push_back(vm::CapConfig{"", static_cast<std::uint32_t>(project.cap_all->count),
-                                        project.cap_all->per_seconds});
-  }
-  for (const auto& [channel, cap] : project.channel_caps) {
-    config.caps.push_back(vm::CapConfig{channel, static_cast<std::uint32_t>(cap.count), cap.per_seconds});
-  }
-  config.timezone = project.timezone;
-  config.currency = project.currency;
-  return config;
-}
 
 std::unique_ptr<vm::Engine> make_engine(std::string_view command, const Programs& programs) {
-  auto engine = std::make_unique<vm::Engine>(make_config(programs.project));
+  auto engine = std::make_unique<vm::Engine>(host::runtime_config(programs.project));
   for (const bytecode::Module& m : programs.modules) {
     if (auto error = engine->load(m)) {
       write_err(fmt::format("cascade {}: error: cannot load a program: {}\n", command, error->message));
@@ -268,25 +243,6 @@ std::optional<std::string_view> LineReader::peek_first() {
 
 namespace {
 
-std::string_view kind_name(const json::value& v) {
-  switch (v.kind()) {
-    case json::kind::null:
-      return "null";
-    case json::kind::bool_:
-      return "bool";
-    case json::kind::int64:
-    case json::kind::uint64:
-    case json::kind::double_:
-      return "number";
-    case json::kind::string:
-      return "string";
-    case json::kind::array:
-      return "array";
-    case json::kind::object:
-      return "object";
-  }
-  return "value";
-}
 
 // A required string member; nullptr with `error` set when it is missing or not a string.
 const json::string* string_member(const json::object& o, std::string_view key, std::optional<LineError>& error) {
@@ -296,7 +252,7 @@ const json::string* string_member(const json::object& o, std::string_view key, s
     return nullptr;
   }
   if (!v->is_string()) {
-    error = LineError{0, fmt::format("/{}: expected a string, got {}", key, kind_name(*v))};
+    error = LineError{0, fmt::format("/{}: expected a string, got {}", key, vm::json_kind(*v))};
     return nullptr;
   }
   return &v->get_string();
@@ -350,7 +306,7 @@ const json::value* InputDecoder::parse(std::string_view line, LineError& error) 
 std::optional<LineError> InputDecoder::profile(std::string_view line, std::string& id, vm::Record& record) {
   LineError error;
   if (!parse(line, error)) return error;
-  if (!scratch_.is_object()) return LineError{0, fmt::format("expected a JSON object, got {}", kind_name(scratch_))};
+  if (!scratch_.is_object()) return LineError{0, fmt::format("expected a JSON object, got {}", vm::json_kind(scratch_))};
   std::optional<LineError> problem;
   const json::string* s = string_member(scratch_.get_object(), "id", problem);
   if (!s) return problem;
@@ -369,7 +325,7 @@ std::optional<LineError> InputDecoder::input(std::string_view line, Input& out) 
 }
 
 std::optional<LineError> InputDecoder::input(const json::value& json, Input& out) {
-  if (!json.is_object()) return LineError{0, fmt::format("expected a JSON object, got {}", kind_name(json))};
+  if (!json.is_object()) return LineError{0, fmt::format("expected a JSON object, got {}", vm::json_kind(json))};
   const json::object& o = json.get_object();
   std::optional<LineError> problem;
   const json::string* at = string_member(o, "at", problem);
@@ -390,7 +346,7 @@ std::optional<LineError> InputDecoder::input(const json::value& json, Input& out
   if (!event && !status) return LineError{0, "missing key `event` or `status`"};
 
   if (event) {
-    if (!event->is_string()) return LineError{0, fmt::format("/event: expected a string, got {}", kind_name(*event))};
+    if (!event->is_string()) return LineError{0, fmt::format("/event: expected a string, got {}", vm::json_kind(*event))};
     const std::string_view name(event->get_string().data(), event->get_string().size());
     int index = -1;
     const vm::Shape* shape = engine_.event_shape(name, &index);
@@ -399,7 +355,7 @@ std::optional<LineError> InputDecoder::input(const json::value& json, Input& out
     static const json::value kEmpty = json::object();
     const json::value* data = o.if_contains("data");
     if (!data || data->is_null()) data = &kEmpty;
-    if (!data->is_object()) return LineError{0, fmt::format("/data: expected an object, got {}", kind_name(*data))};
+    if (!data->is_object()) return LineError{0, fmt::format("/data: expected an object, got {}", vm::json_kind(*data))};
     if (auto e = vm::decode(*shape, *data, out.payload)) {
       return LineError{0, "/data" + e->pointer + ": " + e->message};
     }
@@ -409,7 +365,7 @@ std::optional<LineError> InputDecoder::input(const json::value& json, Input& out
     return std::nullopt;
   }
 
-  if (!status->is_string()) return LineError{0, fmt::format("/status: expected a string, got {}", kind_name(*status))};
+  if (!status->is_string()) return LineError{0, fmt::format("/status: expected a string, got {}", vm::json_kind(*status))};
   const std::string_view word(status->get_string().data(), status->get_string().size());
   const std::optional<vm::MsgStatus> s = vm::parse_status(word);
   if (!s || *s == vm::MsgStatus::Sent || *s == vm::MsgStatus::None) {
@@ -420,9 +376,9 @@ std::optional<LineError> InputDecoder::input(const json::value& json, Input& out
   const json::value* message = o.if_contains("message");
   if (!channel && !message) return LineError{0, "missing key `channel` or `message` (which message the status is for)"};
   if (channel && !channel->is_string())
-    return LineError{0, fmt::format("/channel: expected a string, got {}", kind_name(*channel))};
+    return LineError{0, fmt::format("/channel: expected a string, got {}", vm::json_kind(*channel))};
   if (message && !message->is_string())
-    return LineError{0, fmt::format("/message: expected a string, got {}", kind_name(*message))};
+    return LineError{0, fmt::format("/message: expected a string, got {}", vm::json_kind(*message))};
   if (!engine_.has_recipient(rid)) return LineError{0, fmt::format("unknown recipient `{}`", shown(rid))};
   out.kind = Input::Kind::Status;
   out.status = *s;

@@ -4,7 +4,6 @@
 // - load_programs(): finds and loads the project, compiles .cascade files and folders into
 //   verified modules (printing check diagnostics exactly like `cascade compile`), and also
 //   accepts already compiled .cbc modules and bundles.
-// - make_config(): the engine's plain-data Config from cascade.yaml.
 // - LineReader: reads a file (or stdin) in large chunks and hands out lines as views into its
 //   buffer, with their numbers — no per-line allocation, no getline.
 // - InputDecoder: one JSON line → a profile, an event or a status, checked against the
@@ -44,7 +43,6 @@ int load_programs(std::string_view command, const std::vector<std::string>& path
                   ColorMode color, Programs& out);
 
 // The engine configuration of a project.
-vm::Config make_config(const project::Project& project);
 
 // Makes an engine from the config and loads every module into it; prints the first load
 // error and returns nullptr on failure.

@@ -41,6 +41,7 @@
 #include "cascade/compiler/driver.hpp"
 #include "cascade/compiler/lower.hpp"
 #include "cascade/vm/engine.hpp"
+#include "runtime_config.hpp"
 #include "cascade/vm/record.hpp"
 
 namespace {
@@ -179,25 +180,6 @@ Compiled compile(const char* scenario, const std::string& tag) {
   die("no scenario");
 }
 
-// The same as cli/session.cpp make_config (the CLI is an executable, not a library).
-vm::Config make_config(const project::Project& project) {
-  vm::Config config;
-  config.profile = project.profile;
-  for (const auto& [name, schema] : project.events) config.events.push_back(vm::EventConfig{name, schema.fields});
-  for (const project::Channel& c : project.channels) {
-    vm::ChannelConfig ch;
-    ch.name = c.name;
-    ch.kind = c.kind ? std::string(c.kind->name) : std::string();
-    ch.address_field = c.address_field;
-    ch.consent_field = c.consent_field;
-    ch.has_provider = !c.provider.empty();
-    ch.cost_micros = c.cost_micros;
-    config.channels.push_back(std::move(ch));
-  }
-  config.timezone = project.timezone;
-  config.currency = project.currency;
-  return config;
-}
 
 vm::Record decode(const vm::Shape& shape, const boost::json::value& v) {
   vm::Record r;
@@ -219,7 +201,7 @@ std::size_t total(const vm::Engine::Memory& m) { return m.instances + m.timers +
 
 // N recipients with profiles, each triggered at T0; the clock then runs to T0 + 1h.
 void populate(Population& pop, const Compiled& c, std::size_t n, bool json_sink) {
-  pop.engine = std::make_unique<vm::Engine>(make_config(c.project));
+  pop.engine = std::make_unique<vm::Engine>(host::runtime_config(c.project));
   vm::Engine& e = *pop.engine;
   if (auto err = e.load(c.module)) die("load: " + err->message);
   if (json_sink) {

@@ -8,6 +8,7 @@
 // keeps these tests valid across engine rewrites.
 #define BOOST_TEST_MODULE vm_engine
 #include "cascade/vm/engine.hpp"
+#include "runtime_config.hpp"
 
 #include <unistd.h>
 
@@ -81,33 +82,6 @@ providers:
   return y;
 }
 
-// The C++ equivalent of cli/session.cpp's make_config (the CLI's is not a library function).
-vm::Config make_config(const project::Project& project) {
-  vm::Config config;
-  config.profile = project.profile;
-  for (const auto& [name, schema] : project.events)
-    config.events.push_back(vm::EventConfig{name, schema.fields});
-  for (const project::Channel& c : project.channels) {
-    vm::ChannelConfig ch;
-    ch.name = c.name;
-    ch.kind = c.kind ? std::string(c.kind->name) : std::string();
-    ch.address_field = c.address_field;
-    ch.consent_field = c.consent_field;
-    ch.has_provider = !c.provider.empty();
-    ch.cost_micros = c.cost_micros;
-    config.channels.push_back(std::move(ch));
-  }
-  if (project.cap_all) {
-    config.caps.push_back(
-        vm::CapConfig{"", static_cast<std::uint32_t>(project.cap_all->count), project.cap_all->per_seconds});
-  }
-  for (const auto& [channel, cap] : project.channel_caps) {
-    config.caps.push_back(vm::CapConfig{channel, static_cast<std::uint32_t>(cap.count), cap.per_seconds});
-  }
-  config.timezone = project.timezone;
-  config.currency = project.currency;
-  return config;
-}
 
 // Compiles a project once; several engines can be made from it (stability across engines).
 struct Compiled {
@@ -170,7 +144,7 @@ std::string person(std::string_view patch = "{}") {
 // One engine and its trace.
 class Sim {
  public:
-  explicit Sim(const Compiled& c) : engine_(std::make_unique<vm::Engine>(make_config(*c.project))) {
+  explicit Sim(const Compiled& c) : engine_(std::make_unique<vm::Engine>(host::runtime_config(*c.project))) {
     currency_ = c.project->currency;
     engine_->set_sink([this](const vm::TraceRecord& r) {
       std::string line;

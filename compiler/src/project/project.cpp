@@ -35,6 +35,7 @@
 // endless (an anchor that contains its own alias), so the walk counts the nodes it
 // visits against kMaxNodes and bounds record nesting by kMaxRecordDepth.
 #include "cascade/compiler/project.hpp"
+#include "cascade/stdlib/units.hpp"
 
 #include <date/tz.h>
 #include <yaml-cpp/eventhandler.h>
@@ -106,45 +107,12 @@ std::string suggest(std::string_view word, const std::vector<std::string>& candi
   return std::string(what) + " " + list;
 }
 
-// Durations as in the language: INT unit { INT unit }, units s m h d w.
+// Durations as in the language (units::parse_duration), bounded to a century: nothing in a
+// project file means more, and the bound keeps later arithmetic far from overflow.
 std::optional<std::int64_t> parse_duration(std::string_view s) {
-  if (s.empty()) return std::nullopt;
-  std::int64_t total = 0;
-  std::size_t i = 0;
-  while (i < s.size()) {
-    std::int64_t n = 0;
-    const std::size_t digits_begin = i;
-    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) {
-      if (n > 1'000'000'000) return std::nullopt;  // far past any sensible duration
-      n = n * 10 + (s[i] - '0');
-      ++i;
-    }
-    if (i == digits_begin || i == s.size()) return std::nullopt;
-    std::int64_t unit = 0;
-    switch (s[i]) {
-      case 's':
-        unit = 1;
-        break;
-      case 'm':
-        unit = 60;
-        break;
-      case 'h':
-        unit = 3600;
-        break;
-      case 'd':
-        unit = 86400;
-        break;
-      case 'w':
-        unit = 7 * 86400;
-        break;
-      default:
-        return std::nullopt;
-    }
-    ++i;
-    total += n * unit;
-    if (total > std::int64_t{100} * 365 * 86400) return std::nullopt;
-  }
-  return total;
+  const auto seconds = units::parse_duration(s);
+  if (!seconds || *seconds > std::int64_t{100} * 365 * 86400) return std::nullopt;
+  return seconds;
 }
 
 std::string_view trim(std::string_view s) {
@@ -153,21 +121,8 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-// "22:00" -> 1320; one- or two-digit hours, two-digit minutes.
-std::optional<std::int32_t> parse_clock(std::string_view s) {
-  s = trim(s);
-  const auto colon = s.find(':');
-  if (colon == std::string_view::npos || colon == 0 || colon > 2 || s.size() != colon + 3)
-    return std::nullopt;
-  int h = 0, m = 0;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (i == colon) continue;
-    if (!std::isdigit(static_cast<unsigned char>(s[i]))) return std::nullopt;
-    (i < colon ? h : m) = (i < colon ? h : m) * 10 + (s[i] - '0');
-  }
-  if (h > 23 || m > 59) return std::nullopt;
-  return h * 60 + m;
-}
+// "22:00" -> 1320 (units::parse_clock), surrounding spaces allowed.
+std::optional<std::int32_t> parse_clock(std::string_view s) { return units::parse_clock(trim(s)); }
 
 // A cost: digits [ "." digits ], at most 6 decimals; returns micros.
 std::optional<std::int64_t> parse_cost(std::string_view s) {

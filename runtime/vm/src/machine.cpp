@@ -57,29 +57,6 @@ std::string_view outcome_word(std::uint8_t o) {
   }
 }
 
-void json_string(std::string& out, std::string_view s) {
-  out += '"';
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          static const char* hex = "0123456789abcdef";
-          out += "\\u00";
-          out += hex[c >> 4];
-          out += hex[c & 15];
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  out += '"';
-}
-
 void json_value(std::string& out, const Value& v) {
   switch (v.kind) {
     case Kind::Null: out += "null"; return;
@@ -98,7 +75,7 @@ void json_value(std::string& out, const Value& v) {
     default: {
       std::string text;
       ops::render(v, text);
-      json_string(out, text);
+      append_json_string(out, text);
     }
   }
 }
@@ -562,7 +539,7 @@ void Machine::run(const Program& p, Instance& inst, Value* locals, std::uint32_t
               const std::uint32_t argc = in.operand[3];
               for (std::uint32_t k = 0; k < argc && k < t.args.size(); ++k) {
                 if (k) vars += ',';
-                json_string(vars, p.module.str(t.args[k]));
+                append_json_string(vars, p.module.str(t.args[k]));
                 vars += ':';
                 json_value(vars, stack_[sp - argc + k]);
               }

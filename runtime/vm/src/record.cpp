@@ -13,6 +13,7 @@
 // blocks, so decoding line after line into one Record allocates nothing once warm. Errors build
 // their JSON pointer while the recursion unwinds, so the success path never touches it.
 #include "cascade/vm/record.hpp"
+#include "cascade/stdlib/units.hpp"
 
 #include <algorithm>
 #include <boost/json.hpp>
@@ -174,46 +175,7 @@ bool fixed_digits(std::string_view s, std::size_t at, std::size_t n, unsigned& o
 
 }  // namespace
 
-std::optional<std::int64_t> parse_duration(std::string_view text) {
-  if (text.empty()) return std::nullopt;
-  std::int64_t total = 0;
-  std::size_t k = 0;
-  while (k < text.size()) {
-    const std::size_t begin = k;
-    std::int64_t n = 0;
-    while (k < text.size() && digit(text[k])) {
-      if (__builtin_mul_overflow(n, 10, &n) || __builtin_add_overflow(n, text[k] - '0', &n))
-        return std::nullopt;
-      ++k;
-    }
-    if (k == begin || k == text.size()) return std::nullopt;
-    std::int64_t unit = 0;
-    switch (text[k]) {
-      case 's':
-        unit = 1;
-        break;
-      case 'm':
-        unit = 60;
-        break;
-      case 'h':
-        unit = 3600;
-        break;
-      case 'd':
-        unit = 86400;
-        break;
-      case 'w':
-        unit = 7 * 86400;
-        break;
-      default:
-        return std::nullopt;
-    }
-    ++k;
-    std::int64_t part = 0;
-    if (__builtin_mul_overflow(n, unit, &part) || __builtin_add_overflow(total, part, &total))
-      return std::nullopt;
-  }
-  return total;
-}
+std::optional<std::int64_t> parse_duration(std::string_view text) { return units::parse_duration(text); }
 
 std::optional<Time> parse_time(std::string_view s) {
   // YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)
@@ -258,15 +220,9 @@ std::string format_time_utc(Time t) {
 
 namespace {
 
-// "HH:MM" or "H:MM" → minutes after midnight.
 std::optional<std::int64_t> parse_clock(std::string_view s) {
-  const std::size_t colon = s.find(':');
-  if (colon != 1 && colon != 2) return std::nullopt;
-  unsigned h = 0, m = 0;
-  if (!fixed_digits(s, 0, colon, h) || s.size() != colon + 3 || !fixed_digits(s, colon + 1, 2, m))
-    return std::nullopt;
-  if (h > 23 || m > 59) return std::nullopt;
-  return static_cast<std::int64_t>(h) * 60 + m;
+  const auto minutes = units::parse_clock(s);
+  return minutes ? std::optional<std::int64_t>(*minutes) : std::nullopt;
 }
 
 // The digits of a finite double's shortest round-trip text as units and a scale ≤ 18.
@@ -324,25 +280,6 @@ DecimalProblem decimal_of_double(double x, std::int64_t& units, std::uint8_t& sc
   return DecimalProblem::None;
 }
 
-const char* json_kind(const json::value& v) {
-  switch (v.kind()) {
-    case json::kind::null:
-      return "null";
-    case json::kind::bool_:
-      return "bool";
-    case json::kind::int64:
-    case json::kind::uint64:
-    case json::kind::double_:
-      return "number";
-    case json::kind::string:
-      return "string";
-    case json::kind::array:
-      return "array";
-    case json::kind::object:
-      return "object";
-  }
-  return "value";
-}
 
 std::string expected_name(const types::Type& t) {
   if (t.kind == types::Kind::Record) return "object";
@@ -542,6 +479,26 @@ class Decoder {
 };
 
 }  // namespace
+
+const char* json_kind(const boost::json::value& v) {
+  switch (v.kind()) {
+    case json::kind::null:
+      return "null";
+    case json::kind::bool_:
+      return "bool";
+    case json::kind::int64:
+    case json::kind::uint64:
+    case json::kind::double_:
+      return "number";
+    case json::kind::string:
+      return "string";
+    case json::kind::array:
+      return "array";
+    case json::kind::object:
+      return "object";
+  }
+  return "value";
+}
 
 std::optional<DecodeError> decode(const Shape& shape, const json::value& value, Record& out) {
   std::vector<Value>& values = RecordAccess::values(out);

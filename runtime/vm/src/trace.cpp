@@ -9,34 +9,7 @@ namespace cascade::vm {
 
 namespace {
 
-// Appends `s` as a JSON string. Text is mostly plain (ids, channel names, Cyrillic UTF-8), so
-// it is copied in runs between the few bytes that need escaping rather than byte by byte.
-void quoted(std::string& out, std::string_view s) {
-  out += '"';
-  const char* p = s.data();
-  const char* const end = p + s.size();
-  const char* run = p;
-  for (; p != end; ++p) {
-    const auto c = static_cast<unsigned char>(*p);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    if (p != run) out.append(run, static_cast<std::size_t>(p - run));
-    run = p + 1;
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default: {
-        static constexpr char kHex[] = "0123456789abcdef";
-        const char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]};
-        out.append(esc, 6);
-      }
-    }
-  }
-  if (end != run) out.append(run, static_cast<std::size_t>(end - run));
-  out += '"';
-}
+void quoted(std::string& out, std::string_view s) { append_json_string(out, s); }
 
 // Appends an unsigned integer (to_chars into a stack buffer: no format string, no allocation).
 void number(std::string& out, std::uint64_t v) {
@@ -89,6 +62,35 @@ void money(std::string& out, std::int64_t micros) {
 }
 
 }  // namespace
+
+// Appends `s` as a JSON string. Text is mostly plain (ids, channel names, Cyrillic UTF-8), so
+// it is copied in runs between the few bytes that need escaping rather than byte by byte.
+void append_json_string(std::string& out, std::string_view s) {
+  out += '"';
+  const char* p = s.data();
+  const char* const end = p + s.size();
+  const char* run = p;
+  for (; p != end; ++p) {
+    const auto c = static_cast<unsigned char>(*p);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    if (p != run) out.append(run, static_cast<std::size_t>(p - run));
+    run = p + 1;
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default: {
+        static constexpr char kHex[] = "0123456789abcdef";
+        const char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]};
+        out.append(esc, 6);
+      }
+    }
+  }
+  if (end != run) out.append(run, static_cast<std::size_t>(end - run));
+  out += '"';
+}
 
 void append_json(const TraceRecord& r, std::string_view currency, std::string& out) {
   (void)currency;

@@ -100,6 +100,9 @@ struct TraceRecord {
   Outcome outcome = Outcome::Open;  // end
 };
 
+// Appends `s` as a JSON string literal (quotes included, RFC 8259 escapes).
+void append_json_string(std::string& out, std::string_view s);
+
 // Appends the record as one JSON object and a newline (keys in a fixed order).
 void append_json(const TraceRecord& r, std::string_view currency, std::string& out);
 

@@ -78,6 +78,9 @@ struct DecodeError {
 // Decodes `json` (an object) against `shape`. On success fills `out` and returns nullopt.
 std::optional<DecodeError> decode(const Shape& shape, const boost::json::value& json, Record& out);
 
+// The JSON kind of v in words, for messages: "null", "bool", "number", "string", "array", "object".
+const char* json_kind(const boost::json::value& v);
+
 // Parses the language's duration form ("90s", "1h30m", "7d", "2w") into seconds.
 std::optional<std::int64_t> parse_duration(std::string_view text);
 // Parses an ISO 8601 instant ("2026-03-02T10:00:00Z", "2026-03-02T13:00:00+03:00",

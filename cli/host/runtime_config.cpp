@@ -1,0 +1,33 @@
+#include "runtime_config.hpp"
+
+namespace cascade::host {
+
+vm::Config runtime_config(const project::Project& project) {
+  vm::Config config;
+  config.profile = project.profile;
+  for (const auto& [name, schema] : project.events) {  // a std::map: sorted, stable
+    config.events.push_back(vm::EventConfig{name, schema.fields});
+  }
+  for (const project::Channel& c : project.channels) {
+    vm::ChannelConfig ch;
+    ch.name = c.name;
+    ch.kind = c.kind ? std::string(c.kind->name) : std::string();
+    ch.address_field = c.address_field;
+    ch.consent_field = c.consent_field;
+    ch.has_provider = !c.provider.empty();
+    ch.cost_micros = c.cost_micros;
+    config.channels.push_back(std::move(ch));
+  }
+  if (project.cap_all) {
+    config.caps.push_back(
+        vm::CapConfig{"", static_cast<std::uint32_t>(project.cap_all->count), project.cap_all->per_seconds});
+  }
+  for (const auto& [channel, cap] : project.channel_caps) {
+    config.caps.push_back(vm::CapConfig{channel, static_cast<std::uint32_t>(cap.count), cap.per_seconds});
+  }
+  config.timezone = project.timezone;
+  config.currency = project.currency;
+  return config;
+}
+
+}  // namespace cascade::host
