@@ -88,11 +88,10 @@ struct Tick {
   std::uint16_t program = 0;
 };
 
-struct Slab {  // per program: locals and slots of every instance, by block index
-  std::vector<Value> locals;
-  std::vector<std::uint32_t> slots;
-  std::vector<std::uint32_t> free;
-  std::uint32_t blocks = 0;
+struct Slab {  // per program: the locals and slots of every instance, one block each
+  BlockPool<Value> locals;
+  BlockPool<std::uint32_t> slots;
+  bool has_locals = false;
 };
 
 }  // namespace
@@ -118,10 +117,10 @@ struct Engine::Impl {
   RecipientTable recipient_index;
   std::string_view id_of(std::uint32_t r) const { return recipients[r].id; }
 
-  std::vector<Instance> instances;
+  Paged<Instance> instances;
   std::vector<std::uint32_t> free_instances;
   std::uint32_t next_number = 1;
-  std::vector<Message> messages{Message{}};  // number 0 unused
+  Paged<Message> messages;  // by message number; number 0 is a placeholder
 
   std::vector<Record> payloads;
   std::vector<std::uint32_t> payload_refs;
@@ -143,6 +142,7 @@ struct Engine::Impl {
   std::size_t live = 0;
 
   explicit Impl(Config c) : config(std::move(c)) {
+    messages.push_back(Message{});
     profile_shape = Shape::of(config.profile);
     for (const EventConfig& e : config.events) event_shapes.push_back(Shape::of(e.fields));
     triggered.resize(config.events.size());
@@ -274,8 +274,8 @@ struct Engine::Impl {
     latest[p->scenario] = p->id;
     p->module = std::move(m);
     programs.push_back(std::move(p));
-    Slab slab;
-    slabs.push_back(std::move(slab));
+    const bytecode::Module& mod = programs.back()->module;
+    slabs.push_back(Slab{BlockPool<Value>(mod.locals), BlockPool<std::uint32_t>(mod.slots), mod.locals > 0});
     rebuild_triggers();
     const Program& prog = *programs.back();
     if (clock_started && prog.module.scenario.trigger == bytecode::TriggerKind::Every)
@@ -340,7 +340,7 @@ struct Engine::Impl {
     env.sends = r.sends;
     env.channels = channels;
     env.caps = caps;
-    env.messages = messages;
+    env.messages = &messages;
     env.next_message = static_cast<std::uint32_t>(messages.size());
     return env;
   }
@@ -380,7 +380,11 @@ struct Engine::Impl {
     while (*link != kNone && *link != idx) link = &instances[*link].next;
     if (*link == idx) *link = inst.next;
     timers.cancel(inst.timer);
-    if (inst.block != kNone) slabs[inst.program].free.push_back(inst.block);
+    if (inst.block != kNone) {
+      Slab& slab = slabs[inst.program];
+      slab.slots.give_back(inst.block);
+      if (slab.has_locals) slab.locals.give_back(inst.block);
+    }
     if (inst.payload != kNone && programs[inst.program]->module.scenario.trigger == bytecode::TriggerKind::Event) {
       if (--payload_refs[inst.payload] == 0) {
         payloads[inst.payload] = Record();
@@ -460,7 +464,7 @@ struct Engine::Impl {
           t.until = e.until;
           t.wait_for = e.wait_for;
           if (e.wait_for == "delivered" || e.wait_for == "opened" || e.wait_for == "clicked") {
-            const std::uint32_t number = slabs[inst.program].slots[inst.block * std::max<std::uint32_t>(p.module.slots, 1) + e.slot];
+            const std::uint32_t number = slabs[inst.program].slots.at(inst.block)[e.slot];
             if (number != 0 && number != kFailedSend && number < messages.size()) {
               t.message = msg_id(number);
               t.channel = channels[messages[number].channel].name;
@@ -507,8 +511,8 @@ struct Engine::Impl {
     env.event = event;
     env.event_config = event_config;
     Slab& slab = slabs[inst.program];
-    Value* locals = p.module.locals ? &slab.locals[static_cast<std::size_t>(inst.block) * p.module.locals] : nullptr;
-    std::uint32_t* slots = &slab.slots[static_cast<std::size_t>(inst.block) * std::max<std::uint16_t>(p.module.slots, 1)];
+    Value* locals = slab.has_locals ? slab.locals.at(inst.block) : nullptr;
+    std::uint32_t* slots = slab.slots.at(inst.block);
     effects.clear();
     machine.step(p, inst, locals, slots, in, at, env, effects);
     apply(idx, at, event_name);
@@ -559,7 +563,7 @@ struct Engine::Impl {
       free_instances.pop_back();
     } else {
       idx = static_cast<std::uint32_t>(instances.size());
-      instances.emplace_back();
+      instances.push_back(Instance{});
     }
     ++live;
     Instance& inst = instances[idx];
@@ -574,18 +578,10 @@ struct Engine::Impl {
     } else {
       inst.payload = static_cast<std::uint32_t>(std::clamp<Time>(at, 0, 0xFFFFFFFE));
     }
+    // The two pools of a program take and give back in lockstep, so one index serves both.
     Slab& slab = slabs[pid];
-    if (!slab.free.empty()) {
-      inst.block = slab.free.back();
-      slab.free.pop_back();
-    } else {
-      inst.block = slab.blocks++;
-      slab.locals.resize(static_cast<std::size_t>(slab.blocks) * p.module.locals);
-      slab.slots.resize(static_cast<std::size_t>(slab.blocks) * std::max<std::uint16_t>(p.module.slots, 1));
-    }
-    std::fill_n(slab.locals.begin() + static_cast<std::ptrdiff_t>(inst.block) * p.module.locals, p.module.locals, Value{});
-    std::fill_n(slab.slots.begin() + static_cast<std::ptrdiff_t>(inst.block) * std::max<std::uint16_t>(p.module.slots, 1),
-                std::max<std::uint16_t>(p.module.slots, 1), 0u);
+    inst.block = slab.slots.take();
+    if (slab.has_locals) (void)slab.locals.take();
     if (sc.control > 0 && Machine::bucket(r.id, p.name, "control") < sc.control) inst.flags |= kControl;
     std::uint32_t* link = &r.head;
     while (*link != kNone) link = &instances[*link].next;
@@ -793,11 +789,10 @@ std::size_t Engine::live_instances() const { return impl_->live; }
 Engine::Memory Engine::memory() const {
   const Impl& m = *impl_;
   Memory r;
-  r.instances = m.instances.capacity() * sizeof(Instance) + m.free_instances.capacity() * 4;
-  for (const Slab& s : m.slabs)
-    r.instances += s.locals.capacity() * sizeof(Value) + s.slots.capacity() * 4 + s.free.capacity() * 4;
+  r.instances = m.instances.memory_bytes() + m.free_instances.capacity() * 4;
+  for (const Slab& s : m.slabs) r.instances += s.locals.memory_bytes() + s.slots.memory_bytes();
   r.timers = m.timers.memory_bytes();
-  r.messages = m.messages.capacity() * sizeof(Message);
+  r.messages = m.messages.memory_bytes();
   r.recipients_index = m.recipients.capacity() * sizeof(Recipient);
   for (const Record& p : m.payloads) r.payloads += p.memory_bytes();
   return r;

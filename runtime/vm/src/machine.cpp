@@ -415,9 +415,10 @@ void Machine::run(const Program& p, Instance& inst, Value* locals, std::uint32_t
       *sent_at = now;
       return static_cast<std::uint8_t>(MsgStatus::Sent);
     }
-    if (number >= env.messages.size()) return static_cast<std::uint8_t>(MsgStatus::Failed);
-    *sent_at = env.messages[number].sent_at;
-    return env.messages[number].status;
+    if (!env.messages || number >= env.messages->size()) return static_cast<std::uint8_t>(MsgStatus::Failed);
+    const Message& m = (*env.messages)[number];
+    *sent_at = m.sent_at;
+    return m.status;
   };
 
   for (int guard = 0; guard < (1 << 24); ++guard) {

@@ -24,6 +24,7 @@
 
 #include "cascade/bytecode/module.hpp"
 #include "cascade/vm/calendar.hpp"
+#include "cascade/vm/paged.hpp"
 #include "cascade/vm/record.hpp"
 #include "cascade/vm/timers.hpp"
 #include "cascade/vm/value.hpp"
@@ -130,7 +131,7 @@ struct Env {
   std::span<const SentRecord> sends;  // the recipient's recent sends, oldest first
   std::span<const ChannelInfo> channels;
   std::span<const CapRule> caps;
-  std::span<const Message> messages;  // the host's message table
+  const Paged<Message>* messages = nullptr;  // the host's message table
   std::uint32_t next_message = 1;     // the number the step's first send gets
 };
 
