@@ -8,15 +8,29 @@
 // Determinism: advance() fires entries in (when, id) order — equal instants fire by ascending
 // instance id — so two runs produce byte-identical traces.
 //
-// Memory: one 24-byte node per pending timer in a free-list pool (a std::vector), intrusive
-// doubly-linked slot lists with uint32 links; no per-entry heap allocation. Generations are 22 bits,
-// so a handle kept across 4M reuses of the same node could alias; the VM drops handles on fire.
+// Memory: one 24-byte node per timer in a free-list pool (huge-page backed once large),
+// intrusive doubly-linked slot lists with uint32 links; no per-entry heap allocation.
+// Generations are 22 bits, so a handle kept across 4M reuses of the same node could alias; the
+// VM drops handles on fire.
 //
-// next_deadline() is exact: level 0 slots are single instants, and higher slots keep their
-// minimum (rescanned once only after that minimum itself is cancelled).
+// Cancellation is lazy, because with millions of pending timers its cost is cache misses: an
+// eager unlink touches the node and both list neighbours (random places in a pool of tens of
+// MB). cancel() touches only the node: it bumps the generation (the handle goes stale at once)
+// and marks the node dead, leaving it linked, and pushes it on its slot's stack of dead nodes.
+// schedule() into a slot first revives the slot's most recently killed node in place — it is
+// already linked there and usually still cached — so a cancel + schedule pair touches one cold
+// node. Dead nodes are otherwise freed when their slot is cascaded or the due list collected,
+// or by a sweep: once dead nodes exceed a quarter of the pending ones (plus a constant), one
+// sequential pass over the pool rebuilds every list and the free list. So the pool holds at
+// most ~1.25 nodes per pending timer (plus the constant). reschedule() unlinks eagerly.
+//
+// next_deadline() is exact: occupancy bits and per-slot counts cover live entries only, level 0
+// slots are single instants, and higher slots keep their minimum (rescanned once only after
+// that minimum itself is cancelled — exact, amortised).
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <new>
 #include <optional>
 #include <vector>
 
@@ -29,6 +43,32 @@ struct TimerHandle {
     std::uint32_t gen = 0;
     friend bool operator==(TimerHandle, TimerHandle) = default;
 };
+
+// Allocator for the node pool: blocks of 2 MiB and more are 2 MiB-aligned and advised as huge
+// pages, so a random node access at millions of pending timers costs a cache miss, not also a
+// page walk (a 4 KiB-page TLB covers a few MiB; the pool is 24 MB per million timers).
+template <class T>
+struct HugePageAllocator {
+    using value_type = T;
+    HugePageAllocator() = default;
+    template <class U>
+    HugePageAllocator(const HugePageAllocator<U>&) noexcept {}
+    T* allocate(std::size_t n);
+    void deallocate(T* p, std::size_t n) noexcept;
+    template <class U>
+    friend bool operator==(const HugePageAllocator&, const HugePageAllocator<U>&) noexcept { return true; }
+};
+void* huge_page_allocate(std::size_t bytes);
+void huge_page_deallocate(void* p, std::size_t bytes) noexcept;
+template <class T>
+T* HugePageAllocator<T>::allocate(std::size_t n) {
+    if (n > std::numeric_limits<std::size_t>::max() / sizeof(T)) throw std::bad_array_new_length();
+    return static_cast<T*>(huge_page_allocate(n * sizeof(T)));
+}
+template <class T>
+void HugePageAllocator<T>::deallocate(T* p, std::size_t n) noexcept {
+    huge_page_deallocate(p, n * sizeof(T));
+}
 
 class TimerWheel {
 public:
@@ -63,6 +103,9 @@ public:
     // Bytes held: the node pool's capacity, the slot arrays and the firing buffer.
     std::size_t memory_bytes() const;
     void reserve(std::size_t n) { nodes_.reserve(n); }
+    // Dead nodes tolerated beyond a quarter of the pending ones before a sweep (default
+    // kSweepSlack); tests lower it to make sweeps frequent.
+    void set_sweep_slack(std::size_t n) { sweep_slack_ = n; }
 
     static constexpr int kLevelBits = 6;
     static constexpr int kSlotsPerLevel = 1 << kLevelBits;
@@ -71,7 +114,8 @@ public:
 
 private:
     // 24 bytes: the timer itself plus its links. `meta` packs the list it is in (a wheel slot,
-    // the due list, the firing batch, or free) in the low 10 bits and the generation above.
+    // the due list, the firing batch, dead, or free) in the low 10 bits and the generation above.
+    // A dead node is still physically linked in the list it was in when cancelled.
     struct Node {
         Time when;
         Id id;
@@ -85,6 +129,11 @@ private:
     static constexpr std::uint32_t kDueList = kLevels * kSlotsPerLevel;  // 704
     static constexpr std::uint32_t kFiring = kDueList + 1;
     static constexpr std::uint32_t kFree = kDueList + 2;
+    static constexpr std::uint32_t kDead = kDueList + 3;
+    static_assert(kDead <= kSlotMask);
+    // Dead nodes tolerated beyond a quarter of the pending ones before a sweep, so small wheels
+    // do not sweep on every other cancel.
+    static constexpr std::size_t kSweepSlack = 1024;
     static constexpr std::uint32_t kLists = kDueList + 1;  // wheel slots + due list have heads
 
     struct Firing {
@@ -105,6 +154,11 @@ private:
     void link(std::uint32_t i, std::uint32_t list);
     void unlink(std::uint32_t i);
     void place(std::uint32_t i);  // into the due list or the slot its `when` belongs to
+    std::uint32_t list_for(Time when) const;  // the due list or the slot `when` belongs to
+    void count_live(std::uint32_t list, Time when);  // bookkeeping for one more live entry
+    void free_dead(std::uint32_t i);  // a dead node just taken off its list joins the free list
+    // Rebuilds every list without its dead nodes in one pass over the pool (see the top).
+    void sweep();
     // The lowest non-empty wheel slot (level * 64 + slot), or kNil.
     std::uint32_t first_slot() const;
     Time slot_start(std::uint32_t slot) const;
@@ -113,17 +167,28 @@ private:
     // Moves due entries with when <= limit into firing_, sorted by (when, id).
     void collect_due(Time limit);
 
-    std::vector<Node> nodes_;
+    std::vector<Node, HugePageAllocator<Node>> nodes_;
     std::uint32_t free_ = kNil;
     std::uint32_t heads_[kLists];
+    // Live (not dead) entries per list; a wheel slot's occupancy bit is set iff its count > 0.
+    std::uint32_t live_[kLists] = {};
     std::uint64_t occupied_[kLevels] = {};
     // Per wheel slot above level 0: a lower bound of the entries' `when`, exact unless the
     // minimum was cancelled (then `min_exact_` is false and next_deadline() rescans once).
     mutable Time slot_min_[kDueList];
     mutable bool min_exact_[kDueList];
     std::vector<Firing> firing_;
+    // Per wheel slot: dead nodes still linked there, most recent last, with their generation
+    // (so reviving one needs no read of the cold node). Cleared when the slot is cascaded.
+    struct DeadRef {
+        std::uint32_t index;
+        std::uint32_t gen;
+    };
+    std::vector<DeadRef> dead_in_[kDueList];
     Time now_;
     std::size_t size_ = 0;
+    std::size_t dead_ = 0;  // cancelled nodes still linked
+    std::size_t sweep_slack_ = kSweepSlack;
 };
 
 template <class Callback>
