@@ -107,6 +107,7 @@ public:
     // kSweepSlack); tests lower it to make sweeps frequent.
     void set_sweep_slack(std::size_t n) { sweep_slack_ = n; }
 
+    static constexpr std::size_t kKeepFiring = 4096;  // firing-buffer entries kept between batches
     static constexpr int kLevelBits = 6;
     static constexpr int kSlotsPerLevel = 1 << kLevelBits;
     static constexpr int kLevels = 11;  // 11 * 6 >= 64 bits
@@ -211,6 +212,9 @@ std::size_t TimerWheel::advance(Time now, Callback&& cb) {
                     cb(f.id, f.when);
                 }
                 firing_.clear();
+                // A million-timer batch (everyone's "wait 1h" ending at once) must not leave a
+                // million-entry buffer behind for the rest of the run.
+                if (firing_.capacity() > kKeepFiring) std::vector<Firing>().swap(firing_);
                 continue;
             }
         }
