@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <span>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -29,7 +30,10 @@ struct Recipient {
   std::uint32_t head = kNone;  // first instance
   std::vector<SentRecord> sends;
   std::vector<std::uint32_t> latest;  // per engine channel: the latest message number (0 none)
-  std::vector<Entry> entries;
+  // Reentry history: most people meet a scenario or two, so the first entry is inline and
+  // only more spill to the heap.
+  Entry first_entry{0xFFFF, 0};
+  std::vector<Entry> more_entries;
 };
 
 // Recipient id → index, looked up on every input line: open addressing over one flat array of
@@ -122,8 +126,8 @@ struct Engine::Impl {
   std::uint32_t next_number = 1;
   Paged<Message> messages;  // by message number; number 0 is a placeholder
 
-  std::vector<Record> payloads;
-  std::vector<std::uint32_t> payload_refs;
+  Paged<Record, 1024> payloads;
+  Paged<std::uint32_t> payload_refs;
   std::vector<std::uint32_t> free_payloads;
 
   // One wheel for every wake-up: instance timers by instance index, ticks of `trigger every`
@@ -543,15 +547,21 @@ struct Engine::Impl {
     if (sc.audience_fn != bytecode::kNoFunction && !machine.eval(p, sc.audience_fn, at, env, at).truthy())
       return refuse("audience");
     Entry* entry = nullptr;
-    for (Entry& e : r.entries)
+    if (r.first_entry.scenario == p.scenario) entry = &r.first_entry;
+    for (Entry& e : r.more_entries)
       if (e.scenario == p.scenario) entry = &e;
     if (entry) {
       if (sc.reentry == bytecode::ReentryKind::Never) return refuse("reentry");
       if (sc.reentry == bytecode::ReentryKind::After && at < entry->last_start + sc.reentry_seconds)
         return refuse("reentry");
     } else {
-      r.entries.push_back(Entry{p.scenario, at});
-      entry = &r.entries.back();
+      if (r.first_entry.scenario == 0xFFFF) {
+        r.first_entry = Entry{p.scenario, at};
+        entry = &r.first_entry;
+      } else {
+        r.more_entries.push_back(Entry{p.scenario, at});
+        entry = &r.more_entries.back();
+      }
     }
     entry->last_start = at;
     machine.reset_arena();
@@ -794,7 +804,8 @@ Engine::Memory Engine::memory() const {
   r.timers = m.timers.memory_bytes();
   r.messages = m.messages.memory_bytes();
   r.recipients_index = m.recipients.capacity() * sizeof(Recipient);
-  for (const Record& p : m.payloads) r.payloads += p.memory_bytes();
+  r.payloads = m.payloads.memory_bytes() + m.payload_refs.memory_bytes();
+  m.payloads.for_each([&](const Record& p) { r.payloads += p.memory_bytes(); });
   return r;
 }
 

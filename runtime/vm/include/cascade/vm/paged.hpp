@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <utility>
 #include <vector>
 
 namespace cascade::vm {
@@ -27,6 +28,18 @@ class Paged {
     T& slot = (*this)[size_++];
     slot = value;
     return slot;
+  }
+
+  T& push_back(T&& value) {
+    if (size_ == pages_.size() * kPage) pages_.push_back(std::make_unique<T[]>(kPage));
+    T& slot = (*this)[size_++];
+    slot = std::move(value);
+    return slot;
+  }
+
+  template <class F>
+  void for_each(F&& f) const {
+    for (std::size_t i = 0; i < size_; ++i) f((*this)[i]);
   }
 
   std::size_t memory_bytes() const { return pages_.size() * kPage * sizeof(T) + pages_.capacity() * sizeof(void*); }
