@@ -1312,6 +1312,21 @@ BOOST_AUTO_TEST_CASE(sms_segments_and_cost) {
   BOOST_TEST(costs == 2, s.text);
 }
 
+BOOST_AUTO_TEST_CASE(sms_bills_a_tracked_link_as_the_short_redirect) {
+  // 120 GSM-7 characters plus a link: with the full UTM URL (≈ 140 characters) the text would be
+  // two segments; billed with the daemon's 23-character short link it is one (LANGUAGE.md §8).
+  const std::string words(120, 'a');
+  Sim s("", R"(scenario t { trigger signup
+    send sms ")" + words + R"( {link("https://shop.example/cart/c-1001")}" })");
+  s.profile("u1");
+  s.event(t0, "u1", "signup", R"({"plan":"x"})");
+  s.finish();
+  const auto sends = s.of("send", "u1");
+  BOOST_REQUIRE(sends.size() == 1u);
+  BOOST_TEST(f(sends[0], "text").find("utm_medium=sms") != std::string::npos);
+  BOOST_TEST(f(sends[0], "segments") == "1");
+}
+
 BOOST_AUTO_TEST_CASE(escaped_braces_are_literal) {
   Sim s("", R"(scenario t { trigger signup
     send push "\{x\} {trigger.plan}" })");

@@ -225,6 +225,7 @@ bool Machine::exec(const Program& p, std::uint32_t& pc, std::uint32_t& sp, const
             channel = env.channels[p.channel_index[send.operand[0]]].name;
           }
           r = Value::string(tracked_link(args[0].str(), channel, p.name, step, arena_));
+          if (links_.size() < 64) links_.emplace_back(r.str());
         }
       } else if (id == builtins::Id::Has) {
         r = Value::boolean(argc == 1 && !args[0].is_null());
@@ -283,6 +284,19 @@ void Machine::finish(const Program& p, Instance& inst, Time now, std::vector<Eff
   e.kind = EffectKind::End;
   e.outcome = outcome;
   out.push_back(e);
+}
+
+// SMS parts as the operator bills them, with every tracked link counted as the daemon's short
+// redirect (LANGUAGE.md §8) — the trace shows the full URL, the bill the short one.
+int Machine::sms_segments(std::string_view text) {
+  if (links_.empty()) return sms::count(text).segments;
+  std::string billed(text);
+  const std::string short_link(static_cast<std::size_t>(sms::kTrackedLinkLength), 'x');
+  for (const std::string& link : links_) {
+    for (std::size_t at = billed.find(link); at != std::string::npos; at = billed.find(link, at + short_link.size()))
+      billed.replace(at, link.size(), short_link);
+  }
+  return sms::count(billed).segments;
 }
 
 void Machine::step(const Program& p, Instance& inst, Value* locals, std::uint32_t* slots, const Input& in, Time now,
@@ -395,6 +409,7 @@ void Machine::run(const Program& p, Instance& inst, Value* locals, std::uint32_t
   }
   std::uint32_t pc = inst.pc;
   std::uint32_t sp = 0;
+  links_.clear();
   std::uint32_t clean_pc = pc;  // where the current statement's evaluation began (stack empty)
   std::uint32_t sent_this_step = 0;
   // Sends of this step, for caps and limits (they are not in env.sends yet).
@@ -532,7 +547,7 @@ void Machine::run(const Program& p, Instance& inst, Value* locals, std::uint32_t
             e.step = step;
             if (in.op == Op::Send) {
               e.text = stack_[sp - 1].str();
-              if (info.is_sms) e.segments = std::max(1, sms::count(e.text).segments);
+              if (info.is_sms) e.segments = std::max(1, sms_segments(e.text));
             } else {
               const bytecode::Template& t = p.module.templates[in.operand[2]];
               e.template_index = in.operand[2];

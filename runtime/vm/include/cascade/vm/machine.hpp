@@ -193,12 +193,14 @@ class Machine {
   Value expr(const Program& p, std::uint32_t pc, const Ctx& c);
   bool exec(const Program& p, std::uint32_t& pc, std::uint32_t& sp, const Ctx& c);
   void finish(const Program& p, Instance& inst, Time now, std::vector<Effect>& out, std::uint8_t outcome);
+  int sms_segments(std::string_view text);
 
   Value stack_[bytecode::kMaxStack + 8];
   Arena arena_;
   InternPool intern_;
   std::string scratch_;
   std::vector<Time> times_;  // limit checks: the recent send times that count
+  std::vector<std::string> links_;  // tracked links made in this step (SMS billing counts them short)
 };
 
 }  // namespace cascade::vm
