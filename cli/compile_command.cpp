@@ -7,12 +7,11 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
-#include <set>
 
 #include "cascade/bytecode/io.hpp"
 #include "cascade/compiler/driver.hpp"
-#include "cascade/compiler/lower.hpp"
 #include "command.hpp"
+#include "session.hpp"
 
 namespace cascade::cli {
 namespace {
@@ -45,25 +44,9 @@ int run_compile(const CompileOptions& options) {
   if (!outcome.project) return kExitUsage;
 
   std::vector<bytecode::Module> modules;
+  if (!session::lower_all(outcome, modules)) return kExitFailure;
   std::vector<std::string> names;
-  std::set<std::string> seen;
-  bool failed = false;
-  for (const ast::File& file : outcome.checked.files) {
-    for (const ast::Decl& decl : file.decls) {
-      const auto* sc = std::get_if<ast::Scenario>(&decl.node);
-      if (!sc || !seen.insert(sc->name.name).second) continue;
-      lower::LowerResult r =
-          lower::lower_scenario(outcome.checked, *outcome.project, outcome.sources, *sc, file.file);
-      if (!r.module) {
-        write_err(r.error + "\n");
-        failed = true;
-        continue;
-      }
-      modules.push_back(std::move(*r.module));
-      names.push_back(sc->name.name);
-    }
-  }
-  if (failed) return kExitFailure;
+  for (const bytecode::Module& m : modules) names.emplace_back(m.str(m.scenario.name));
 
   namespace fs = std::filesystem;
   const fs::path out(options.out);

@@ -56,6 +56,25 @@ int read_bytecode(std::string_view command, const std::string& path, std::vector
 
 }  // namespace
 
+bool lower_all(const driver::CheckOutcome& outcome, std::vector<bytecode::Module>& modules) {
+  std::set<std::string> seen;
+  bool failed = false;
+  for (const ast::File& file : outcome.checked.files) {
+    for (const ast::Decl& decl : file.decls) {
+      const auto* sc = std::get_if<ast::Scenario>(&decl.node);
+      if (!sc || !seen.insert(sc->name.name).second) continue;
+      lower::LowerResult r = lower::lower_scenario(outcome.checked, *outcome.project, outcome.sources, *sc, file.file);
+      if (!r.module) {
+        write_err(r.error + "\n");
+        failed = true;
+        continue;
+      }
+      modules.push_back(std::move(*r.module));
+    }
+  }
+  return !failed;
+}
+
 int load_programs(std::string_view command, const std::vector<std::string>& paths, const std::string& project_file,
                   ColorMode color, Programs& out) {
   std::vector<std::string> sources, compiled;
@@ -72,23 +91,7 @@ int load_programs(std::string_view command, const std::vector<std::string>& path
     if (is_io_problem(outcome)) return kExitUsage;
     if (outcome.diagnostics.has_errors()) return kExitFailure;
     if (!outcome.project) return kExitUsage;
-    std::set<std::string> seen;
-    bool failed = false;
-    for (const ast::File& file : outcome.checked.files) {
-      for (const ast::Decl& decl : file.decls) {
-        const auto* sc = std::get_if<ast::Scenario>(&decl.node);
-        if (!sc || !seen.insert(sc->name.name).second) continue;
-        lower::LowerResult r =
-            lower::lower_scenario(outcome.checked, *outcome.project, outcome.sources, *sc, file.file);
-        if (!r.module) {
-          write_err(r.error + "\n");
-          failed = true;
-          continue;
-        }
-        out.modules.push_back(std::move(*r.module));
-      }
-    }
-    if (failed) return kExitFailure;
+    if (!lower_all(outcome, out.modules)) return kExitFailure;
     out.project = std::move(*outcome.project);
   } else {
     // Only compiled programs: the project still gives the schemas and channels.

@@ -35,14 +35,16 @@ struct Programs {
   std::vector<bytecode::Module> modules;  // verified, one per scenario, in file order
 };
 
+// Lowers every scenario of a checked outcome (which must have a project and no errors), in file
+// order, the first of each name. Prints lowering errors to stderr; false when there was one.
+bool lower_all(const driver::CheckOutcome& outcome, std::vector<bytecode::Module>& modules);
+
 // Loads the project and compiles or reads every program under `paths` (empty: "."). Prints
 // diagnostics and errors to stderr prefixed with `cascade <command>:` where they are not
 // compiler diagnostics. Returns kExitOk and fills `out`, or the exit code to stop with
 // (1: the sources or a .cbc file have errors; 2: usage or I/O, e.g. no project file).
 int load_programs(std::string_view command, const std::vector<std::string>& paths, const std::string& project_file,
                   ColorMode color, Programs& out);
-
-// The engine configuration of a project.
 
 // Makes an engine from the config and loads every module into it; prints the first load
 // error and returns nullptr on failure.
