@@ -124,6 +124,20 @@ class Lowerer {
   // In a cascade step (`step`), an event wait also falls through when the step's message fails.
   void wait_outcome(const ast::Outcome& o, const ast::Expr& within, bc::Label hit, bool step = false);
   void merge_latest(int a, int b, source::SourceSpan span);
+  // The two blocks of an if: `then` falls through here, the branch to `other` runs `otherwise`
+  // (if any); both meet after, with the most recent send slot merged.
+  void two_ways(const ast::Block& then, const ast::Block* otherwise, bc::Label other, source::SourceSpan span) {
+    bc::Label end = b_.label();
+    const int before = latest_;
+    block(then);
+    const int after_then = latest_;
+    b_.emit(Op::Jump, {end.id});
+    b_.bind(other);
+    latest_ = before;
+    if (otherwise) block(*otherwise);
+    b_.bind(end);
+    merge_latest(after_then, latest_, span);
+  }
 
   const check::Result& checked_;
   const project::Project& project_;
@@ -421,31 +435,15 @@ void Lowerer::stmt(const ast::Stmt& s) {
           at(s.span);
           b_.emit(clock ? Op::WaitClock : Op::WaitUntil);
         } else if constexpr (std::is_same_v<T, ast::IfNot>) {
-          bc::Label other = b_.label(), end = b_.label();
+          bc::Label other = b_.label();
           wait_outcome(n.outcome, *n.within, other);
-          const int before = latest_;
-          block(n.then_block);
-          const int after_then = latest_;
-          b_.emit(Op::Jump, {end.id});
-          b_.bind(other);
-          latest_ = before;
-          if (n.else_block) block(*n.else_block);
-          b_.bind(end);
-          merge_latest(after_then, latest_, s.span);
+          two_ways(n.then_block, n.else_block ? &*n.else_block : nullptr, other, s.span);
         } else if constexpr (std::is_same_v<T, ast::If>) {
-          bc::Label other = b_.label(), end = b_.label();
+          bc::Label other = b_.label();
           expr(*n.cond);
           at(s.span);
           b_.emit(Op::JumpIfFalse, {other.id});
-          const int before = latest_;
-          block(n.then_block);
-          const int after_then = latest_;
-          b_.emit(Op::Jump, {end.id});
-          b_.bind(other);
-          latest_ = before;
-          if (n.else_block) block(*n.else_block);
-          b_.bind(end);
-          merge_latest(after_then, latest_, s.span);
+          two_ways(n.then_block, n.else_block ? &*n.else_block : nullptr, other, s.span);
         } else if constexpr (std::is_same_v<T, ast::CascadeUntil>) {
           bc::Label end = b_.label();
           for (const ast::CascadeStep& step : n.steps) {

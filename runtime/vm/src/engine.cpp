@@ -405,7 +405,6 @@ struct Engine::Impl {
     Instance& inst = instances[idx];
     const Program& p = *programs[inst.program];
     Recipient& r = recipients[inst.recipient];
-    bool rescheduled = false;
     for (const Effect& e : effects) {
       TraceRecord t = base(at, r, p, inst.number, Action::Send);
       switch (e.kind) {
@@ -461,7 +460,6 @@ struct Engine::Impl {
           emit(t);
           timers.cancel(inst.timer);
           inst.timer = timers.schedule(idx, e.until);
-          rescheduled = true;
           break;
         case EffectKind::Wait:
           t.action = Action::Wait;
@@ -477,7 +475,6 @@ struct Engine::Impl {
           emit(t);
           timers.cancel(inst.timer);
           inst.timer = timers.schedule(idx, e.until);
-          rescheduled = true;
           break;
         case EffectKind::Consume:
           t.action = Action::Event;
@@ -501,7 +498,6 @@ struct Engine::Impl {
         }
       }
     }
-    (void)rescheduled;
     effects.clear();
     machine.reset_arena();
   }

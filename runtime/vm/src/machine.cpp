@@ -29,6 +29,13 @@ struct Machine::Ctx {
   Time trigger_at = 0;  // ticks and broadcasts: trigger.at
   int trigger_event = -1;  // module event index of the trigger (payload field mapping)
   int event_module = -1;   // module event index of env.event
+
+  Ctx(const Program& p, const Env& e, const Value* l, Time n, Time t) : env(&e), locals(l), now(n), trigger_at(t) {
+    if (p.module.scenario.trigger == bytecode::TriggerKind::Event) trigger_event = p.module.scenario.trigger_event;
+    if (e.event)
+      for (std::size_t k = 0; k < p.event_index.size(); ++k)
+        if (p.event_index[k] == e.event_config) event_module = static_cast<int>(k);
+  }
 };
 
 namespace {
@@ -253,17 +260,7 @@ bool Machine::exec(const Program& p, std::uint32_t& pc, std::uint32_t& sp, const
 
 Value Machine::eval(const Program& p, std::uint16_t fn, Time now, const Env& env, Time trigger_at) {
   if (fn == bytecode::kNoFunction || fn >= p.module.functions.size()) return Value::null();
-  Ctx c;
-  c.env = &env;
-  c.now = now;
-  c.trigger_at = trigger_at;
-  c.trigger_event = p.module.scenario.trigger == bytecode::TriggerKind::Event ? p.module.scenario.trigger_event : -1;
-  c.event_module = -1;
-  if (env.event) {
-    for (std::size_t k = 0; k < p.event_index.size(); ++k)
-      if (p.event_index[k] == env.event_config) c.event_module = static_cast<int>(k);
-  }
-  return expr(p, p.module.functions[fn].offset, c);
+  return expr(p, p.module.functions[fn].offset, Ctx(p, env, nullptr, now, trigger_at));
 }
 
 void Machine::finish(const Program& p, Instance& inst, Time now, std::vector<Effect>& out, std::uint8_t outcome) {
@@ -354,18 +351,10 @@ void Machine::step(const Program& p, Instance& inst, Value* locals, std::uint32_
       auto is = [&](std::uint16_t module_event) {
         return module_event < p.event_index.size() && static_cast<std::uint64_t>(p.event_index[module_event]) == cfg;
       };
+      const Ctx ctx(p, env, locals, now, inst.payload);  // ticks keep their instant in `payload`
       auto where = [&](std::uint16_t fn) {
         if (fn == bytecode::kNoFunction) return true;
-        Ctx c;
-        c.env = &env;
-        c.locals = locals;
-        c.now = now;
-        c.trigger_at = inst.payload;  // ticks keep their instant in the payload field
-        c.trigger_event = sc.trigger == bytecode::TriggerKind::Event ? sc.trigger_event : -1;
-        c.event_module = -1;
-        for (std::size_t k = 0; k < p.event_index.size(); ++k)
-          if (static_cast<std::uint64_t>(p.event_index[k]) == cfg) c.event_module = static_cast<int>(k);
-        return expr(p, p.module.functions[fn].offset, c).truthy();
+        return expr(p, p.module.functions[fn].offset, ctx).truthy();
       };
       if (sc.has_goal && is(sc.goal.event) && now <= inst.goal_until && where(sc.goal.where_fn)) {
         out.push_back(effect(EffectKind::Consume, [&](Effect& e) { e.reason = "goal"; }));
@@ -396,17 +385,7 @@ void Machine::step(const Program& p, Instance& inst, Value* locals, std::uint32_
 void Machine::run(const Program& p, Instance& inst, Value* locals, std::uint32_t* slots, Time now, const Env& env,
                   std::vector<Effect>& out) {
   const bytecode::Scenario& sc = p.module.scenario;
-  Ctx c;
-  c.env = &env;
-  c.locals = locals;
-  c.now = now;
-  c.trigger_at = inst.payload;
-  c.trigger_event = sc.trigger == bytecode::TriggerKind::Event ? sc.trigger_event : -1;
-  c.event_module = -1;
-  if (env.event) {
-    for (std::size_t k = 0; k < p.event_index.size(); ++k)
-      if (p.event_index[k] == env.event_config) c.event_module = static_cast<int>(k);
-  }
+  const Ctx c(p, env, locals, now, inst.payload);
   std::uint32_t pc = inst.pc;
   std::uint32_t sp = 0;
   links_.clear();
