@@ -142,7 +142,7 @@ struct Engine::Impl {
   Machine machine;
   std::vector<Effect> effects;
   Sink sink;
-  std::string message_id;
+  char message_id[16] = {'m'};  // msg_id's buffer: "m" and up to 10 digits
   std::size_t live = 0;
 
   explicit Impl(Config c) : config(std::move(c)) {
@@ -364,10 +364,8 @@ struct Engine::Impl {
   }
 
   std::string_view msg_id(std::uint32_t number) {
-    const fmt::format_int digits(number);
-    message_id.assign("m");
-    message_id.append(digits.data(), digits.size());
-    return message_id;
+    const auto end = std::to_chars(message_id + 1, message_id + sizeof message_id, number).ptr;
+    return {message_id, static_cast<std::size_t>(end - message_id)};
   }
 
   static std::string_view branch_of(const Program& p, std::uint16_t step) {
