@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Runs every benchmark and prints the figures for docs/performance.md.
-# Usage: bench/run.sh [check|timers|vm|peers|MODE,MODE…]   (default: all; with vm and peers, the ratios)
+# Usage: bench/run.sh [check|timers|vm|peers|store|MODE,MODE…]   (default: all; with vm and peers, the ratios)
 # Sizes: VM_N (bench_engine recipients, default 1,000,000), RUN_N (`cascade run` recipients,
-# default 1,000,000); the peers take LUA_N, XSTATE_N, TIMER_OPS, TIMER_PENDING (bench/peers/run.sh).
+# default 1,000,000); the peers take LUA_N, XSTATE_N, TIMER_OPS, TIMER_PENDING (bench/peers/run.sh);
+# store: STORE_BATCH_N (inputs in batches of 500, default 200,000; the BullMQ peer BATCH_N, default
+# 50,000), STORE_REPLAY_N (default 1,000,000), STORE_SNAPSHOT_MB (default 256).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=$root/build-bench
 "$root/scripts/setup.sh"
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCASCADE_TESTS=OFF >/dev/null
-cmake --build "$build" -j "$(nproc)" --target cascade bench_check bench_timers bench_engine >/dev/null
+cmake --build "$build" -j "$(nproc)" --target cascade bench_check bench_timers bench_engine bench_store >/dev/null
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 what=${1:-all}
@@ -135,5 +137,39 @@ for p in peers:
     print(f'| ratio {p["peer"]} / VM | {p["bytes_per_instance"] / ours["bytes"]:.1f}x | '
           f'{p["ns_per_step"] / ours["step"]:.2f}x | {p.get("cpu_ns_per_step", float("nan")) / ours["cpu_step"]:.2f}x | '
           f'{p["ns_per_timer"] / ours["timer"]:.2f}x |')
+PY
+fi
+
+if want store; then
+  echo "## store: durable appends, replay, snapshots (bench/store/) vs. BullMQ delayed jobs on Redis, appendfsync always"
+  echo "machine: $(nproc) cores, $(uname -m), g++ $(g++ -dumpfullversion), load $(cut -d' ' -f1-3 /proc/loadavg)"
+  store_json=$work/store.jsonl
+  : >"$store_json"
+  for m in single concurrent "batch ${STORE_BATCH_N:-200000}" "replay ${STORE_REPLAY_N:-1000000}" \
+           "snapshot ${STORE_SNAPSHOT_MB:-256}"; do
+    # shellcheck disable=SC2086  # mode and size are two words on purpose
+    "$build/bench/store/bench_store" "$work/store" $m | tee -a "$store_json"
+  done
+  BATCH_N=${BATCH_N:-50000} "$root/bench/store/run.sh" all | tee -a "$store_json"
+  python3 - "$store_json" <<'PY'
+import json, sys
+rows = {r["bench"]: r for r in (json.loads(l) for l in open(sys.argv[1]) if l.startswith("{"))}
+print("| durable ingest (sync FULL / appendfsync always) | cascade store inputs/s | p50 / p99 | BullMQ + Redis inputs/s | p50 / p99 | ratio (cascade / BullMQ) |")
+print("|---|---|---|---|---|---|")
+for key, label in (("single", "one at a time (1 waiter)"), ("concurrent", "64 concurrent waiters"), ("batch", "batches of 500 (4 waiters)")):
+    o, p = rows[f"store_{key}"], rows[f"bullmq_{key}"]
+    if key == "batch":
+        lat_o = f'{o["p50_batch_ms"]:.1f} / {o["p99_batch_ms"]:.1f} ms a batch'
+        lat_p = f'{p["p50_batch_ms"]:.1f} / {p["p99_batch_ms"]:.1f} ms a batch'
+    else:
+        lat_o = f'{o["p50_us"] / 1000:.2f} / {o["p99_us"] / 1000:.2f} ms'
+        lat_p = f'{p["p50_us"] / 1000:.2f} / {p["p99_us"] / 1000:.2f} ms'
+    extra = f' ({o["inputs_per_transaction"]:.0f} inputs a commit)' if "inputs_per_transaction" in o else ""
+    print(f'| {label} | {o["inputs_per_s"]:,.0f}{extra} | {lat_o} | {p["inputs_per_s"]:,.0f} | {lat_p} | {o["inputs_per_s"] / p["inputs_per_s"]:.1f}x |')
+r = rows["store_replay"]
+print(f'\nreplay: {r["inputs"]:,} inputs in {r["seconds"]:.2f} s = {r["inputs_per_s"]:,.0f} inputs/s ({r["body_mb_per_s"]:.0f} MB/s of bodies; database {r["db_mb"]:.0f} MB)')
+s = rows["store_snapshot"]
+print(f'snapshot {s["mb"]} MB: save {s["save_mb_per_s"]:.0f} MB/s, load {s["load_mb_per_s"]:.0f} MB/s '
+      f'(as an SQLite blob via sqlite3_blob: save {s["sqlite_blob_save_mb_per_s"]:.0f} MB/s, load {s["sqlite_blob_load_mb_per_s"]:.0f} MB/s)')
 PY
 fi
