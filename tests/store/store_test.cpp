@@ -439,3 +439,49 @@ BOOST_AUTO_TEST_CASE(an_unusable_directory_is_a_clear_error) {
   BOOST_REQUIRE(!ro.ok());
   BOOST_TEST(contains(ro.error().message, (t.path() / "ro").string()));
 }
+
+BOOST_AUTO_TEST_CASE(a_failed_transaction_fails_all_its_jobs_and_applies_nothing) {
+  TempDir t;
+  Options o;
+  o.max_database_bytes = 512 * 1024;  // a "disk" that fills up
+  auto s = open_ok(t.path(), o);
+  append_ok(*s, {in("small", "a")});
+  std::vector<NewInput> big;
+  for (int i = 0; i < 2000; ++i) big.push_back(in(std::string(1024, 'x'), "big-" + std::to_string(i)));
+  auto r = s->append(big);
+  BOOST_REQUIRE(!r.ok());
+  BOOST_TEST_MESSAGE(r.error().message);
+  BOOST_TEST(contains(r.error().message, "full"));
+  BOOST_TEST(contains(r.error().message, "cascade.db"));
+  BOOST_TEST(s->last_seq().value() == 1);  // not one row of the failed batch
+  BOOST_TEST(replay_all(*s).size() == 1u);
+  BOOST_TEST(s->stats().failed_transactions >= 1u);
+
+  // Queued back to back, the small append usually shares the big one's transaction and fails
+  // with it; either way, the log holds it exactly when its completion said so.
+  std::mutex m;
+  std::condition_variable cv;
+  int done = 0;
+  bool small_ok = false;
+  s->append_async(big, [&](Result<std::vector<Appended>> res) {
+    BOOST_CHECK(!res.ok());
+    std::lock_guard lk(m);
+    ++done;
+    cv.notify_one();
+  });
+  s->append_async({in("after", "b")}, [&](Result<std::vector<Appended>> res) {
+    std::lock_guard lk(m);
+    small_ok = res.ok();
+    ++done;
+    cv.notify_one();
+  });
+  {
+    std::unique_lock lk(m);
+    cv.wait(lk, [&] { return done == 2; });
+  }
+  auto rows = replay_all(*s);
+  BOOST_TEST(rows.size() == (small_ok ? 2u : 1u));
+  // The store goes on: what fits is accepted.
+  auto again = append_ok(*s, {in("later", "b")});
+  BOOST_TEST(again[0].duplicate == small_ok);
+}

@@ -373,6 +373,11 @@ Result<std::unique_ptr<Store>> Store::open(const fs::path& dir, const Options& o
   }
   const char* sync = options.sync == Sync::full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL";
   if (auto e = impl->exec(w, sync, "setting the sync mode")) return *e;
+  if (options.max_database_bytes > 0) {
+    // Pages of 4096 bytes (SQLite's default, and this store never changes it).
+    const std::string q = fmt::format("PRAGMA max_page_count = {}", std::max<std::int64_t>(1, options.max_database_bytes / 4096));
+    if (auto e = impl->exec(w, q.c_str(), "bounding the database size")) return *e;
+  }
 
   if (fresh) {
     if (auto e = impl->exec(w, "BEGIN IMMEDIATE", "creating the store")) return *e;

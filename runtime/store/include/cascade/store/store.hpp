@@ -71,6 +71,9 @@ struct Options {
   // Upper bound on the jobs one transaction takes, so a flood of work cannot make one commit
   // (and every waiter's latency) unbounded. A job is never split.
   std::size_t max_jobs_per_transaction = 4096;
+  // A bound on the database file (0: none), e.g. a quota below the disk's size: a transaction
+  // that would grow the file past it fails ("database or disk is full") as on a full disk.
+  std::int64_t max_database_bytes = 0;
 };
 
 // One input for the log. `at` is the input's instant in the caller's unit (the daemon: ms since
