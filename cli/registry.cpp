@@ -10,6 +10,7 @@ constexpr Command kCommands[] = {
     {"disasm", add_disasm},
     {"fmt", add_fmt},
     {"run", add_run},
+    {"simulate", add_simulate},
     {"test", add_test},
     {"help", add_help},
     {"__gen-docs", add_gen_docs},  // hidden: regenerates docs/diagnostics.md
