@@ -9,6 +9,7 @@ constexpr Command kCommands[] = {
     {"compile", add_compile},
     {"disasm", add_disasm},
     {"fmt", add_fmt},
+    {"graph", add_graph},
     {"run", add_run},
     {"simulate", add_simulate},
     {"test", add_test},

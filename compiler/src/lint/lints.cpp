@@ -214,16 +214,30 @@ class Linter {
 
 std::optional<std::int64_t> constant_seconds(const ast::Expr* e) { return constant_seconds_at(e, 0); }
 
-std::optional<diag::Diagnostic> sms_segments(const ast::StringLit& lit, source::SourceSpan span) {
-  // The literal parts exactly; a tracked link as the daemon's short form; anything else
-  // interpolated is unknown, so the count is a minimum.
+namespace {
+// The text as it is counted: the literal parts exactly; a tracked link as the daemon's short
+// form; anything else interpolated is unknown, so the count is a minimum.
+std::string counted_text(const ast::StringLit& lit, bool& minimum) {
   std::string counted;
-  bool minimum = false;
+  minimum = false;
   for (const auto& p : lit.parts) {
     if (!p.expr) counted += p.text;
     else if (is_link_call(p.expr.get())) counted.append(static_cast<std::size_t>(sms::kTrackedLinkLength), 'x');
     else minimum = true;
   }
+  return counted;
+}
+}  // namespace
+
+SmsEstimate sms_estimate(const ast::StringLit& lit) {
+  SmsEstimate e;
+  e.count = sms::count(counted_text(lit, e.minimum));
+  return e;
+}
+
+std::optional<diag::Diagnostic> sms_segments(const ast::StringLit& lit, source::SourceSpan span) {
+  bool minimum = false;
+  const std::string counted = counted_text(lit, minimum);
   const sms::Count c = sms::count(counted);
   if (c.segments <= 1) return std::nullopt;
 
