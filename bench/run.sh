@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Runs every benchmark and prints the figures for docs/performance.md.
-# Usage: bench/run.sh [check|timers|vm|peers|store|MODE,MODE…]   (default: all; with vm and peers, the ratios)
+# Usage: bench/run.sh [check|timers|vm|peers|store|simulate|MODE,MODE…]   (default: all; with vm and peers, the ratios)
 # Sizes: VM_N (bench_engine recipients, default 1,000,000), RUN_N (`cascade run` recipients,
 # default 1,000,000); the peers take LUA_N, XSTATE_N, TIMER_OPS, TIMER_PENDING (bench/peers/run.sh);
 # store: STORE_BATCH_N (inputs in batches of 500, default 200,000; the BullMQ peer BATCH_N, default
 # 50,000), STORE_REPLAY_N (default 1,000,000), STORE_SNAPSHOT_MB (default 256).
+# simulate: SIM_SIZES (recipients, default "100000 1000000"; cascade and the Python peer each).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=$root/build-bench
@@ -172,4 +173,12 @@ s = rows["store_snapshot"]
 print(f'snapshot {s["mb"]} MB: save {s["save_mb_per_s"]:.0f} MB/s, load {s["load_mb_per_s"]:.0f} MB/s '
       f'(as an SQLite blob via sqlite3_blob: save {s["sqlite_blob_save_mb_per_s"]:.0f} MB/s, load {s["sqlite_blob_load_mb_per_s"]:.0f} MB/s)')
 PY
+fi
+
+SIM_SIZES=${SIM_SIZES:-"100000 1000000"}
+if want simulate; then
+  echo "## simulate: \`cascade simulate\` on the abandoned cart vs. a plain-Python Monte-Carlo (bench/simulate/)"
+  echo "machine: $(nproc) cores, $(uname -m), g++ $(g++ -dumpfullversion), load $(cut -d' ' -f1-3 /proc/loadavg)"
+  # shellcheck disable=SC2086  # the sizes are words
+  python3 "$root/bench/simulate/bench.py" "$build/cli/cascade" "$root" $SIM_SIZES
 fi

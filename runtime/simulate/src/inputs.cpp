@@ -579,6 +579,59 @@ json::value draw_field(const FieldSpec& f, Rng& rng, json::storage_ptr sp) {
   }
 }
 
+void set_string(json::value& slot, std::string_view text) {
+  if (slot.is_string())
+    slot.get_string().assign(text);
+  else
+    slot.emplace_string().assign(text);
+}
+
+json::value* find_path(json::value& root, std::string_view path) {
+  json::value* at = &root;
+  for (;;) {
+    if (!at->is_object()) return nullptr;
+    const std::size_t dot = path.find('.');
+    at = at->get_object().if_contains(path.substr(0, dot));
+    if (!at || dot == std::string_view::npos) return at;
+    path.remove_prefix(dot + 1);
+  }
+}
+
+void draw_into(const FieldSpec& f, Rng& rng, json::value& slot) {
+  using K = types::Kind;
+  switch (f.kind) {
+    case FieldSpec::Kind::Fixed: slot = f.fixed; return;
+    case FieldSpec::Kind::Share: slot = rng.chance(f.share); return;
+    case FieldSpec::Kind::OneOf: {
+      const double u = rng.uniform();
+      std::size_t i = 0;
+      while (i + 1 < f.cumulative.size() && u >= f.cumulative[i]) ++i;
+      if (f.values[i].is_string())
+        set_string(slot, f.values[i].get_string());
+      else
+        slot = f.values[i];
+      return;
+    }
+    case FieldSpec::Kind::Range: break;
+  }
+  const double span = f.max - f.min;
+  const auto whole = [&] {
+    return static_cast<std::int64_t>(f.min) + static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(span) + 1));
+  };
+  switch (f.type) {
+    case K::Int: slot = whole(); return;
+    case K::Decimal: slot = std::round((f.min + rng.uniform() * span) * 100) / 100; return;
+    case K::Duration: {
+      char buf[32];
+      const auto r = fmt::format_to_n(buf, sizeof buf, "{}s", whole());
+      set_string(slot, std::string_view(buf, r.size));
+      return;
+    }
+    case K::Time: set_string(slot, vm::format_time_utc(whole())); return;
+    default: slot = nullptr; return;
+  }
+}
+
 json::value default_value(const types::Type& type, vm::Time start) {
   using K = types::Kind;
   switch (type.kind) {

@@ -69,6 +69,12 @@ inline std::int64_t draw(const Delay& d, Rng& rng) {
 void set_path(boost::json::object& root, std::string_view path, boost::json::value value);
 // A field's value drawn from its spec.
 boost::json::value draw_field(const FieldSpec& spec, Rng& rng, boost::json::storage_ptr sp);
+// The same, written over `slot` in place (a string slot keeps its buffer).
+void draw_into(const FieldSpec& spec, Rng& rng, boost::json::value& slot);
+// Sets `slot` to the string `text`, reusing its buffer when it already holds a string.
+void set_string(boost::json::value& slot, std::string_view text);
+// The value at a dotted path, or nullptr.
+boost::json::value* find_path(boost::json::value& root, std::string_view path);
 // The JSON a required leaf of this type defaults to (null for optional leaves is the caller's).
 boost::json::value default_value(const types::Type& type, vm::Time start);
 

@@ -91,7 +91,7 @@ class Simulation {
   std::optional<Error> make_profile(std::uint64_t k, Person& person, vm::Record& out);
   std::optional<Error> make_trigger(std::uint64_t k, vm::Record& out);
   std::optional<Error> make_goal(std::uint64_t k, Person& person, vm::Record& out);
-  void fill_trigger_json(std::uint64_t k, json::object& o);
+  void fill_trigger(std::uint64_t k);  // draws k's trigger payload into trigger_scratch_
   std::uint32_t sample_line(std::uint64_t k);  // called with k ascending
 
   const vm::Config& config_;
@@ -108,6 +108,22 @@ class Simulation {
   std::int64_t window_ = kDefaultWindow;
 
   json::object profile_base_, trigger_base_, goal_base_;
+  // The profile and the trigger payload are built in place: one JSON value each, whose
+  // varying leaves are overwritten per recipient through these pointers (no copy, no rehash).
+  json::value profile_scratch_, trigger_scratch_;
+  struct Slot {
+    const FieldSpec* spec;
+    json::value* value;
+  };
+  std::vector<Slot> profile_slots_, trigger_slots_;
+  struct AddressSlot {
+    json::value* value;
+    double share;
+    std::string kind;
+    bool required;
+  };
+  std::vector<AddressSlot> address_slots_;
+  std::vector<std::pair<json::value*, double>> consent_slots_;
   std::vector<FieldSpec> trigger_specs_;
   std::vector<const FieldSpec*> profile_varying_, trigger_varying_, goal_varying_;
   std::vector<std::pair<std::string, std::string>> address_values_;  // field, address pattern kind
@@ -219,6 +235,33 @@ std::optional<Error> Simulation::prepare() {
     trigger_specs_ = std::move(merged);
     apply(trigger_specs_, trigger_base_, trigger_varying_);
   }
+  // The scratch values: every varying leaf present (null until drawn), then the pointers.
+  auto scratch = [&](const json::object& base_object, const std::vector<const FieldSpec*>& varying, json::value& out,
+                     std::vector<Slot>& slots) {
+    json::object o = base_object;
+    for (const FieldSpec* f : varying) detail::set_path(o, f->path, nullptr);
+    out = std::move(o);
+    for (const FieldSpec* f : varying) slots.push_back(Slot{f, detail::find_path(out, f->path)});
+  };
+  if (!audience_.is_sample) {
+    json::object o = profile_base_;
+    for (const auto& [field, kind] : address_values_) detail::set_path(o, field, nullptr);
+    for (const Audience::Share& c : audience_.consents) detail::set_path(o, c.field, false);
+    profile_base_ = std::move(o);
+    scratch(profile_base_, profile_varying_, profile_scratch_, profile_slots_);
+    for (const auto& [field, kind] : address_values_) {
+      double share = 0;
+      for (const Audience::Share& a : audience_.addresses)
+        if (a.field == field) share = a.share;
+      const int leaf = profile_shape_.index(field);
+      const bool required = leaf >= 0 && !profile_shape_.type(static_cast<std::size_t>(leaf)).optional;
+      address_slots_.push_back(AddressSlot{detail::find_path(profile_scratch_, field), share, kind, required});
+    }
+    for (const Audience::Share& c : audience_.consents)
+      consent_slots_.emplace_back(detail::find_path(profile_scratch_, c.field), c.share);
+  }
+  if (!manual_) scratch(trigger_base_, trigger_varying_, trigger_scratch_, trigger_slots_);
+
   if (report_.has_goal) {
     base(goal_shape_, goal_base_);
     apply(rates_.goal_event, goal_base_, goal_varying_);
@@ -256,31 +299,33 @@ std::optional<Error> Simulation::prepare() {
 }
 
 std::optional<Error> Simulation::make_profile(std::uint64_t k, Person& person, vm::Record& out) {
-  resource_.release();
-  json::value v;
+  const json::value* profile = &profile_scratch_;
   if (audience_.is_sample) {
-    v = json::value(audience_.sample[person.sample], json::storage_ptr(&resource_));
+    profile = &audience_.sample[person.sample];
   } else {
-    v = json::value(profile_base_, json::storage_ptr(&resource_));
-    json::object& o = v.get_object();
     Rng rng = detail::stream(options_.seed, k, kProfileStream);
-    for (const auto& [field, kind] : address_values_) {
-      double share = 0;
-      for (const Audience::Share& a : audience_.addresses)
-        if (a.field == field) share = a.share;
-      if (!rng.chance(share)) continue;
-      std::string value;
-      if (kind == "email")
-        value = fmt::format("s{}@example.com", k);
-      else if (kind == "sms" || kind == "viber")
-        value = fmt::format("+7900{:07}", k % 10000000);
+    char buf[64];
+    for (const AddressSlot& a : address_slots_) {
+      if (!rng.chance(a.share)) {
+        if (a.required)
+          detail::set_string(*a.value, "");
+        else
+          *a.value = nullptr;
+        continue;
+      }
+      fmt::format_to_n_result<char*> r{};
+      if (a.kind == "email")
+        r = fmt::format_to_n(buf, sizeof buf, "s{}@example.com", k);
+      else if (a.kind == "sms" || a.kind == "viber")
+        r = fmt::format_to_n(buf, sizeof buf, "+7900{:07}", k % 10000000);
       else
-        value = fmt::format("{}-s{}", kind, k);
-      detail::set_path(o, field, json::string(value, o.storage()));
+        r = fmt::format_to_n(buf, sizeof buf, "{}-s{}", a.kind, k);
+      detail::set_string(*a.value, std::string_view(buf, std::min(r.size, sizeof buf)));
     }
-    for (const Audience::Share& c : audience_.consents) detail::set_path(o, c.field, json::value(rng.chance(c.share), o.storage()));
-    for (const FieldSpec* f : profile_varying_) detail::set_path(o, f->path, detail::draw_field(*f, rng, o.storage()));
+    for (const auto& [slot, share] : consent_slots_) *slot = rng.chance(share);
+    for (const Slot& s : profile_slots_) detail::draw_into(*s.spec, rng, *s.value);
   }
+  const json::value& v = *profile;
   if (auto e = vm::decode(profile_shape_, v, out))
     return Error{audience_.file, 0, 0,
                  fmt::format("the profile of s{} does not fit the schema: {}{}", k, e->pointer.empty() ? "" : e->pointer + ": ",
@@ -314,16 +359,14 @@ std::uint32_t Simulation::sample_line(std::uint64_t k) {
   return perm_[(k - 1) % m];
 }
 
-void Simulation::fill_trigger_json(std::uint64_t k, json::object& o) {
+void Simulation::fill_trigger(std::uint64_t k) {
   Rng rng = detail::stream(options_.seed, k, kTriggerStream);
-  for (const FieldSpec* f : trigger_varying_) detail::set_path(o, f->path, detail::draw_field(*f, rng, o.storage()));
+  for (const Slot& s : trigger_slots_) detail::draw_into(*s.spec, rng, *s.value);
 }
 
 std::optional<Error> Simulation::make_trigger(std::uint64_t k, vm::Record& out) {
-  resource_.release();
-  json::value v(trigger_base_, json::storage_ptr(&resource_));
-  fill_trigger_json(k, v.get_object());
-  if (auto e = vm::decode(trigger_shape_, v, out))
+  fill_trigger(k);
+  if (auto e = vm::decode(trigger_shape_, trigger_scratch_, out))
     return Error{rates_.file, 0, 0,
                  fmt::format("the trigger payload does not fit event `{}`: {}{}", trigger_event_name(module_),
                              e->pointer.empty() ? "" : e->pointer + ": ", e->message)};
@@ -336,18 +379,10 @@ std::optional<Error> Simulation::make_goal(std::uint64_t k, Person& person, vm::
   json::object& o = v.get_object();
   if (!goal_from_trigger_.empty()) {
     // The trigger's payload is drawn again from its own stream: nothing is kept per person.
-    json::value t(trigger_base_, json::storage_ptr(&resource_));
-    fill_trigger_json(k, t.get_object());
+    fill_trigger(k);
     for (const auto& [goal_path, trigger_path] : goal_from_trigger_) {
-      const json::value* at = &t;
-      std::string_view rest = trigger_path;
-      while (at && at->is_object()) {
-        const std::size_t dot = rest.find('.');
-        at = at->get_object().if_contains(rest.substr(0, dot));
-        if (dot == std::string_view::npos) break;
-        rest.remove_prefix(dot + 1);
-      }
-      if (at) detail::set_path(o, goal_path, json::value(*at, o.storage()));
+      if (const json::value* at = detail::find_path(trigger_scratch_, trigger_path))
+        detail::set_path(o, goal_path, json::value(*at, o.storage()));
     }
   }
   for (const FieldSpec* f : goal_varying_) detail::set_path(o, f->path, detail::draw_field(*f, person.rng, o.storage()));
