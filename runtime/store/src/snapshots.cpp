@@ -4,12 +4,13 @@
 // written inside a transaction would hold the single writer — and every waiting request — for
 // the whole write, and go to disk twice (WAL, then checkpoint). As a file it is written once, by
 // the caller's thread, while appends keep committing; only a small row goes through the writer.
-// Loading is one sequential read into the result buffer.
+// Loading maps the file (pre-faulted): no copy, no fresh anonymous pages to fault in.
 //
 // Crash safety: the file is complete and fsynced under its final name (rename, fsync of the
 // directory) before its row commits; old files are unlinked only after the row that drops them
 // commits. A crash in between leaves an unreferenced file, removed at the next open.
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -212,19 +213,15 @@ Result<std::optional<Snapshot>> Store::load_snapshot() const {
     return Error{fmt::format("{}: the snapshot has {} bytes, its row says {}: the file was changed outside cascade",
                              info.file.string(), st.st_size, info.size)};
   }
-  ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
-  Snapshot snap{info.watermark, info.created_at, {}};
-  snap.bytes.resize(static_cast<std::size_t>(info.size));
-  std::size_t done = 0;
-  while (done < snap.bytes.size()) {
-    ssize_t r = ::read(fd.get(), snap.bytes.data() + done, std::min<std::size_t>(snap.bytes.size() - done, 64u << 20));
-    if (r < 0) {
-      if (errno == EINTR) continue;
-      return sys_error(info.file, "reading the newest snapshot");
-    }
-    if (r == 0) return Error{fmt::format("{}: the snapshot ends early (truncated outside cascade)", info.file.string())};
-    done += static_cast<std::size_t>(r);
-  }
+  Snapshot snap{info.watermark, info.created_at, {}, {}};
+  if (info.size == 0) return std::optional<Snapshot>(std::move(snap));
+  const auto size = static_cast<std::size_t>(info.size);
+  // A mapping, not a read into a new buffer: faulting in fresh anonymous memory cost more than
+  // the copy itself (docs/daemon-design.md, "The store").
+  void* m = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd.get(), 0);
+  if (m == MAP_FAILED) return sys_error(info.file, "mapping the newest snapshot");
+  snap.mapping = std::shared_ptr<const void>(m, [size](const void* p) { ::munmap(const_cast<void*>(p), size); });
+  snap.bytes = {static_cast<const std::uint8_t*>(m), size};
   return std::optional<Snapshot>(std::move(snap));
 }
 

@@ -145,10 +145,13 @@ struct ScenarioVersion {
   std::int64_t size = 0;  // bytes of the .cbc
 };
 
+// A loaded snapshot: its bytes are a read-only mapping of the file (no copy; pre-faulted), valid
+// as long as any copy of `mapping` lives — also after a later save drops the file.
 struct Snapshot {
   std::int64_t watermark = 0;   // the engine state after applying inputs up to this seq
   std::int64_t created_at = 0;  // ms since the Unix epoch
-  std::vector<std::uint8_t> bytes;
+  std::span<const std::uint8_t> bytes;
+  std::shared_ptr<const void> mapping;
 };
 
 struct SnapshotInfo {
@@ -225,7 +228,8 @@ class Store {
   // directory), then records it and deletes all but the newest `snapshots_kept` in one
   // transaction. Blocks the calling thread for the file write, not the writer thread.
   Result<SnapshotInfo> save_snapshot(std::int64_t watermark, std::span<const std::uint8_t> bytes);
-  // The newest snapshot (by watermark), or nothing when there is none yet.
+  // The newest snapshot (by watermark), or nothing when there is none yet. Its file is mapped
+  // (MAP_POPULATE: read from disk now, not at the first touch) after checking its size.
   Result<std::optional<Snapshot>> load_snapshot() const;
   Result<std::vector<SnapshotInfo>> snapshots() const;  // newest first
 
