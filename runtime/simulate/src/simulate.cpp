@@ -176,7 +176,11 @@ std::optional<Error> Simulation::prepare() {
 
   switch (module_.scenario.trigger) {
     case bytecode::TriggerKind::Event: break;
-    case bytecode::TriggerKind::Manual: manual_ = true; break;
+    case bytecode::TriggerKind::Manual:
+      manual_ = true;  // one broadcast at the start: no spread
+      window_ = 0;
+      report_.window = 0;
+      break;
     case bytecode::TriggerKind::Every:
       return Error{"", 0, 0,
                    fmt::format("scenario `{}` is `trigger every`: simulate forecasts event-triggered and manual scenarios",
