@@ -17,8 +17,10 @@
 //                  provider  a name under providers:                       (E0108)
 //                  cost      decimal >= 0, at most 6 decimals, default 0   (E0104)
 //   providers:   { name: { type: webhook | smtp | file, … } }              (E0113, E0112)
-//                  webhook   url (required, http:// or https://), secret_env, timeout
+//                  webhook   url (required, http:// or https://), secret_env
 //                  smtp      host (required), port, from, username, secret_env, tls
+//                  both      timeout, connect_timeout, backoff, max_backoff ("250ms", "10s"),
+//                            max_attempts (1–100), concurrency (1–1024), rate_limit (msgs/s)
 //                  file      path (required)
 //                A secret is never written in the file: `secret_env: NAME` names the
 //                environment variable that holds it; a literal `secret`, `password`,
@@ -113,6 +115,41 @@ std::optional<std::int64_t> parse_duration(std::string_view s) {
   const auto seconds = units::parse_duration(s);
   if (!seconds || *seconds > std::int64_t{100} * 365 * 86400) return std::nullopt;
   return seconds;
+}
+
+// Durations of delivery settings: the language's units without d and w, plus `ms`
+// ("250ms", "1m30s"), at most a day; milliseconds. The same grammar as
+// cascade::providers::parse_millis, which the daemon uses to read them.
+std::optional<std::int64_t> parse_millis(std::string_view s) {
+  if (s.empty() || s.size() > 32) return std::nullopt;
+  std::int64_t total = 0;
+  std::size_t k = 0;
+  while (k < s.size()) {
+    const std::size_t begin = k;
+    std::int64_t n = 0;
+    while (k < s.size() && std::isdigit(static_cast<unsigned char>(s[k]))) {
+      n = n * 10 + (s[k] - '0');
+      if (n > 86'400'000) return std::nullopt;
+      ++k;
+    }
+    if (k == begin || k == s.size()) return std::nullopt;
+    std::int64_t unit = 0;
+    if (s.substr(k, 2) == "ms") {
+      unit = 1;
+      k += 2;
+    } else {
+      switch (s[k]) {
+        case 's': unit = 1000; break;
+        case 'm': unit = 60'000; break;
+        case 'h': unit = 3'600'000; break;
+        default: return std::nullopt;
+      }
+      ++k;
+    }
+    total += n * unit;
+    if (total > 86'400'000) return std::nullopt;
+  }
+  return total;
 }
 
 std::string_view trim(std::string_view s) {
@@ -700,11 +737,15 @@ class Loader {
     }
     auto type = scalar(type_it->second.first, type_it->second.second, "`type`");
     if (!type) return;
+    // Delivery settings (docs/providers.md) shared by the providers that talk to a server.
+#define CASCADE_DELIVERY_SETTINGS \
+  "timeout", "connect_timeout", "max_attempts", "backoff", "max_backoff", "rate_limit", "concurrency"
     static const std::map<std::string, std::vector<std::string>> kSettings = {
-        {"webhook", {"type", "url", "secret_env", "timeout"}},
-        {"smtp", {"type", "host", "port", "from", "username", "secret_env", "tls"}},
+        {"webhook", {"type", "url", "secret_env", CASCADE_DELIVERY_SETTINGS}},
+        {"smtp", {"type", "host", "port", "from", "username", "secret_env", "tls", CASCADE_DELIVERY_SETTINGS}},
         {"file", {"type", "path"}},
     };
+#undef CASCADE_DELIVERY_SETTINGS
     static const std::map<std::string, std::string> kRequired = {
         {"webhook", "url"}, {"smtp", "host"}, {"file", "path"}};
     auto allowed = kSettings.find(*type);
@@ -771,11 +812,34 @@ class Loader {
       if (!digits || std::stoi(text) < 1 || std::stoi(text) > 65535)
         return bad(fmt::format("the `port` of {} is `{}`, which is not a port number", what, text),
                    "write a number from 1 to 65535");
-    } else if (key == "timeout") {
-      auto seconds = parse_duration(text);
-      if (!seconds || *seconds <= 0)
-        return bad(fmt::format("the `timeout` of {} is `{}`, which is not a duration", what, text),
-                   "write a duration such as 10s or 1m");
+    } else if (key == "timeout" || key == "connect_timeout" || key == "backoff" || key == "max_backoff") {
+      // Delivery durations go below a second ("250ms"), unlike the language's.
+      auto ms = parse_millis(text);
+      const bool may_be_zero = key == "backoff";
+      if (!ms || (*ms == 0 && !may_be_zero))
+        return bad(fmt::format("the `{}` of {} is `{}`, which is not a duration{}", key, what, text,
+                               may_be_zero ? "" : " longer than zero"),
+                   "write a duration such as 250ms, 10s or 1m (at most 1d)");
+    } else if (key == "max_attempts" || key == "concurrency") {
+      const long most = key == "max_attempts" ? 100 : 1024;
+      const bool digits = !text.empty() && text.size() <= 4 &&
+                          std::all_of(text.begin(), text.end(),
+                                      [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+      if (!digits || std::stol(text) < 1 || std::stol(text) > most)
+        return bad(fmt::format("the `{}` of {} is `{}`, which is not a whole number from 1 to {}", key, what,
+                               text, most),
+                   key == "max_attempts" ? "write how many times a message is tried in all, e.g. 5"
+                                         : "write how many requests may be in flight at once, e.g. 16");
+    } else if (key == "rate_limit") {
+      if (!parse_cost(text) || *parse_cost(text) == 0)
+        return bad(fmt::format("the `rate_limit` of {} is `{}`, which is not a number of messages per second "
+                               "greater than zero",
+                               what, text),
+                   "write messages per second, e.g. 50 or 0.5; leave it out for no limit");
+    } else if (key == "from") {
+      if (text.find('@') == std::string::npos || text.find_first_of("<>\r\n ") != std::string::npos)
+        return bad(fmt::format("the `from` of {} is `{}`, which is not an e-mail address", what, text),
+                   "write the sender's address, e.g. shop@example.com");
     } else if (key == "tls") {
       if (text != "true" && text != "false")
         return bad(fmt::format("the `tls` of {} is `{}`, not true or false", what, text), "");
