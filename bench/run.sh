@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every benchmark and prints the figures for docs/performance.md.
-# Usage: bench/run.sh [check|timers|vm|peers|store|simulate|MODE,MODE…]   (default: all; with vm and peers, the ratios)
+# Usage: bench/run.sh [check|timers|vm|peers|store|simulate|providers|MODE,MODE…]   (default: all; with vm and peers, the ratios)
 # Sizes: VM_N (bench_engine recipients, default 1,000,000), RUN_N (`cascade run` recipients,
 # default 1,000,000); the peers take LUA_N, XSTATE_N, TIMER_OPS, TIMER_PENDING (bench/peers/run.sh);
 # store: STORE_BATCH_N (inputs in batches of 500, default 200,000; the BullMQ peer BATCH_N, default
@@ -11,7 +11,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 build=$root/build-bench
 "$root/scripts/setup.sh"
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCASCADE_TESTS=OFF >/dev/null
-cmake --build "$build" -j "$(nproc)" --target cascade bench_check bench_timers bench_engine bench_store >/dev/null
+cmake --build "$build" -j "$(nproc)" --target cascade bench_check bench_timers bench_engine bench_store bench_providers >/dev/null
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 what=${1:-all}
@@ -181,4 +181,35 @@ if want simulate; then
   echo "machine: $(nproc) cores, $(uname -m), g++ $(g++ -dumpfullversion), load $(cut -d' ' -f1-3 /proc/loadavg)"
   # shellcheck disable=SC2086  # the sizes are words
   python3 "$root/bench/simulate/bench.py" "$build/cli/cascade" "$root" $SIM_SIZES
+fi
+
+# PROVIDERS_N messages (default 20,000) per client and concurrency.
+if want providers; then
+  echo "## providers: webhook messages/s to one loopback receiver, cascade vs. Node.js fetch and node:http (bench/providers/)"
+  echo "machine: $(nproc) cores, $(uname -m), g++ $(g++ -dumpfullversion), node $(node --version), load $(cut -d' ' -f1-3 /proc/loadavg)"
+  n=${PROVIDERS_N:-20000}
+  mkfifo "$work/hold"
+  "$build/bench/providers/bench_providers" receiver <"$work/hold" >"$work/port" &
+  receiver=$!
+  exec 9>"$work/hold"  # the receiver serves until this closes
+  for _ in $(seq 100); do [ -s "$work/port" ] && break; sleep 0.05; done
+  url="http://127.0.0.1:$(head -1 "$work/port")/send"
+  rows=""
+  for c in 1 64; do
+    rows="$rows$("$build/bench/providers/bench_providers" send "$url" "$n" "$c")"$'\n'
+    rows="$rows$(node "$root/bench/providers/peer_fetch.mjs" "$url" "$n" "$c" fetch)"$'\n'
+    rows="$rows$(node "$root/bench/providers/peer_fetch.mjs" "$url" "$n" "$c" http)"$'\n'
+  done
+  exec 9>&-
+  wait "$receiver"
+  python3 - "$rows" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in sys.argv[1].splitlines() if l.strip()]
+print("| concurrency | client | messages | failed | seconds | messages/s | ratio (cascade / client) |")
+print("|---|---|---|---|---|---|---|")
+for r in rows:
+    ours = next(o for o in rows if o["client"] == "cascade" and o["concurrency"] == r["concurrency"])
+    print(f'| {r["concurrency"]} | {r["client"]} | {r["n"]:,} | {r["failed"]} | {r["seconds"]:.2f} | '
+          f'{r["msgs_per_s"]:,.0f} | {ours["msgs_per_s"] / r["msgs_per_s"]:.2f}x |')
+PY
 fi
