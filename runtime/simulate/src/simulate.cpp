@@ -465,7 +465,9 @@ void Simulation::on_record(const vm::TraceRecord& r) {
     }
     case vm::Action::Defer:
     case vm::Action::Wait:
-      if (r.until > r.at && r.until < kFar) push(r.until, j, ItemKind::Wake);
+      // Also a timer due at this very instant: it fires at the next advance, which must then be
+      // to this instant, not to whatever input comes next.
+      if (r.until >= r.at && r.until < kFar) push(r.until, j, ItemKind::Wake);
       break;
     case vm::Action::Status: {
       const int c = channel_of(r.channel);
@@ -532,12 +534,15 @@ std::optional<Error> Simulation::run_batch(std::uint64_t lo, std::uint64_t hi) {
   std::size_t next = manual_ ? order.size() : 0;
   while (next < order.size() || !heap_.empty()) {
     if (!heap_.empty() && (next == order.size() || heap_.top().at <= order[next].first)) {
-      const Item item = heap_.top();
+      Item item = heap_.top();
       heap_.pop();
+      // Every wake-up is queued, so the clock never passes a pending item; the clamp only
+      // guards the engine's rule that time never goes backwards.
+      item.at = std::max(item.at, engine.now());
       const std::uint64_t k = lo + item.person + 1;
       switch (item.kind) {
         case ItemKind::Wake:
-          if (item.at > engine.now() && fail(engine.advance(item.at))) return engine_error_;
+          if (fail(engine.advance(item.at))) return engine_error_;
           break;
         case ItemKind::Status:
           if (fail(engine.advance(item.at))) return engine_error_;
