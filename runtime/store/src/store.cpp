@@ -239,7 +239,12 @@ void Store::Impl::run_transaction(std::vector<std::unique_ptr<Job>>& jobs) {
     transactions.fetch_add(1, std::memory_order_relaxed);
   }
   for (std::size_t i = 0; i < jobs.size(); ++i) {
-    jobs[i]->complete(fatal ? fatal : std::move(own[i]), fatal.has_value());
+    // A completion that throws must not take the writer (and every later request) with it.
+    try {
+      jobs[i]->complete(fatal ? fatal : std::move(own[i]), fatal.has_value());
+    } catch (...) {
+      completion_exceptions.fetch_add(1, std::memory_order_relaxed);
+    }
     jobs_done.fetch_add(1, std::memory_order_relaxed);
   }
 }
@@ -424,6 +429,7 @@ Stats Store::stats() const {
   s.jobs = impl_->jobs_done.load(std::memory_order_relaxed);
   s.inputs = impl_->inputs_added.load(std::memory_order_relaxed);
   s.duplicates = impl_->duplicates.load(std::memory_order_relaxed);
+  s.completion_exceptions = impl_->completion_exceptions.load(std::memory_order_relaxed);
   return s;
 }
 

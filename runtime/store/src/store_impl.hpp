@@ -92,7 +92,8 @@ struct Store::Impl {
   std::thread writer;
   std::thread::id writer_id;
 
-  std::atomic<std::uint64_t> transactions{0}, failed_transactions{0}, jobs_done{0}, inputs_added{0}, duplicates{0};
+  std::atomic<std::uint64_t> transactions{0}, failed_transactions{0}, jobs_done{0}, inputs_added{0}, duplicates{0},
+      completion_exceptions{0};
   std::atomic<std::uint64_t> snapshot_seq{0};  // makes snapshot file names unique within a process
 };
 

@@ -13,7 +13,8 @@
 // it gets the error and nothing of it is applied. A logical operation is never split across
 // transactions, so a crash (kill -9, power loss with sync = full) never leaves half of one.
 // Completions run on the writer thread: they must be quick and must not call the synchronous
-// wrappers (those return an error there rather than deadlock).
+// wrappers (those return an error there rather than deadlock); one that throws is counted in
+// Stats and does not stop the writer.
 //
 // Reads (replay, pending outbox rows, counts, scenarios, snapshots) use a small pool of read
 // connections and see the last committed state; they never wait for the writer.
@@ -166,6 +167,7 @@ struct Stats {
   std::uint64_t jobs = 0;          // completed jobs (an append batch is one job)
   std::uint64_t inputs = 0;        // new log rows
   std::uint64_t duplicates = 0;    // inputs acknowledged as duplicates
+  std::uint64_t completion_exceptions = 0;  // completions that threw (caught: the writer goes on)
 };
 
 class Store {
