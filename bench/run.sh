@@ -183,11 +183,11 @@ if want simulate; then
   python3 "$root/bench/simulate/bench.py" "$build/cli/cascade" "$root" $SIM_SIZES
 fi
 
-# PROVIDERS_N messages (default 20,000) per client and concurrency.
+# PROVIDERS_N messages (default 10,000) per client and concurrency.
 if want providers; then
   echo "## providers: webhook messages/s to one loopback receiver, cascade vs. Node.js fetch and node:http (bench/providers/)"
   echo "machine: $(nproc) cores, $(uname -m), g++ $(g++ -dumpfullversion), node $(node --version), load $(cut -d' ' -f1-3 /proc/loadavg)"
-  n=${PROVIDERS_N:-20000}
+  n=${PROVIDERS_N:-10000}
   mkfifo "$work/hold"
   "$build/bench/providers/bench_providers" receiver <"$work/hold" >"$work/port" &
   receiver=$!
