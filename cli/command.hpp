@@ -51,6 +51,7 @@ void add_disasm(CLI::App& app, Run& selected);
 void add_fmt(CLI::App& app, Run& selected);
 void add_graph(CLI::App& app, Run& selected);
 void add_help(CLI::App& app, Run& selected);
+void add_report(CLI::App& app, Run& selected);
 void add_run(CLI::App& app, Run& selected);
 void add_simulate(CLI::App& app, Run& selected);
 void add_test(CLI::App& app, Run& selected);

@@ -10,6 +10,7 @@ constexpr Command kCommands[] = {
     {"disasm", add_disasm},
     {"fmt", add_fmt},
     {"graph", add_graph},
+    {"report", add_report},
     {"run", add_run},
     {"simulate", add_simulate},
     {"test", add_test},
