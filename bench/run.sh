@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every benchmark and prints the figures for docs/performance.md.
-# Usage: bench/run.sh [check|timers|vm|peers|store|simulate|providers|MODE,MODE…]   (default: all; with vm and peers, the ratios)
+# Usage: bench/run.sh [check|timers|vm|peers|store|simulate|providers|http|MODE,MODE…]   (default: all; with vm and peers, the ratios)
 # Sizes: VM_N (bench_engine recipients, default 1,000,000), RUN_N (`cascade run` recipients,
 # default 1,000,000); the peers take LUA_N, XSTATE_N, TIMER_OPS, TIMER_PENDING (bench/peers/run.sh);
 # store: STORE_BATCH_N (inputs in batches of 500, default 200,000; the BullMQ peer BATCH_N, default
@@ -11,7 +11,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 build=$root/build-bench
 "$root/scripts/setup.sh"
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCASCADE_TESTS=OFF >/dev/null
-cmake --build "$build" -j "$(nproc)" --target cascade bench_check bench_timers bench_engine bench_store bench_providers >/dev/null
+cmake --build "$build" -j "$(nproc)" --target cascade bench_check bench_timers bench_engine bench_http bench_store bench_providers >/dev/null
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 what=${1:-all}
@@ -112,6 +112,12 @@ fi
 if want peers; then
   echo "## peers: Lua 5.4 coroutines and XState v5 actors on the same logic (bench/peers/)"
   "$root/bench/peers/run.sh" all | tee -a "$peers_json"
+fi
+
+if want http; then
+  echo "## http: a trivial JSON POST handler under wrk, keep-alive, 1 and 64 connections; Node.js http peer"
+  echo "machine: $(nproc) cores, $(uname -m), g++ $(g++ -dumpfullversion), node $(node --version), load $(cut -d' ' -f1-3 /proc/loadavg)"
+  "$root/bench/http/run.sh" "$build/bench/http/bench_http"
 fi
 
 if want vm && want peers; then
