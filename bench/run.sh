@@ -109,6 +109,22 @@ PY
   sed 's/^/  /' "$work/run.err" >&2
 fi
 
+if want report; then
+  echo "## report: cascade report vs. a Python script computing the same funnel (bench/report/)"
+  echo "machine: $(nproc) cores, $(uname -m), g++ $(g++ -dumpfullversion), load $(cut -d' ' -f1-3 /proc/loadavg)"
+  # The input: the trace of the RUN_N-recipient `cascade run` of the vm part, made once and kept.
+  data=$build/cart_$RUN_N
+  if [ ! -s "$data/events.jsonl" ]; then
+    mkdir -p "$data"
+    python3 "$root/bench/vm/gen_cart.py" "$RUN_N" "$data"
+  fi
+  if [ ! -s "$data/trace.jsonl" ]; then
+    "$build/cli/cascade" run "$root/examples/abandoned_cart.cascade" --project "$root/examples/cascade.yaml" \
+      --profiles "$data/profiles.jsonl" --events "$data/events.jsonl" -o "$data/trace.jsonl" 2>/dev/null
+  fi
+  "$root/bench/report/run.sh" "$build/cli/cascade" "$data/trace.jsonl" "$root/examples"
+fi
+
 if want peers; then
   echo "## peers: Lua 5.4 coroutines and XState v5 actors on the same logic (bench/peers/)"
   "$root/bench/peers/run.sh" all | tee -a "$peers_json"

@@ -100,7 +100,7 @@ BOOST_AUTO_TEST_CASE(bad_lines_are_listed_with_file_and_line_and_exit_1) {
   BOOST_TEST(r.exit_code == 1);
   const std::string f = "tests/golden/report/bad.trace.jsonl:";
   for (const std::string& expected : {
-           f + "2:44: error: invalid JSON: ",
+           f + "2:47: error: invalid JSON: ",
            f + "3: error: /channel: missing key\n",
            f + "4: error: /step: expected an integer, got a string\n",
            f + "5: error: /status: unknown status `read` (expected delivered, opened, clicked or failed)\n",

@@ -311,3 +311,31 @@ BOOST_AUTO_TEST_CASE(json_form_is_versioned_and_html_escapes_names) {
   BOOST_TEST((html.find("http://") == std::string::npos || html.find("http://www.w3.org/2000/svg") != std::string::npos));
   BOOST_TEST(html.find("https://") == std::string::npos);
 }
+
+BOOST_AUTO_TEST_CASE(truncated_and_retyped_records_are_errors_not_crashes) {
+  // Every prefix of every record of the small trace, and every record with each member's value
+  // replaced by a value of another type: each is either accepted or an error, never a crash
+  // (this case is what the ASan+UBSan run exercises).
+  std::ifstream in("tests/golden/report/small.trace.jsonl");
+  std::string line;
+  std::size_t errors = 0, lines = 0;
+  const char* replacements[] = {"null", "-1", "1e300", "\"\"", "[]", "{}", "18446744073709551615", "true"};
+  while (std::getline(in, line)) {
+    ++lines;
+    r::Builder b;
+    for (std::size_t n = 0; n < line.size(); ++n) errors += b.add_line(line.substr(0, n)).has_value();
+    const boost::json::object o = boost::json::parse(line).as_object();
+    for (const auto& member : o) {
+      for (const char* value : replacements) {
+        boost::json::object copy = o;
+        copy[member.key()] = boost::json::parse(value);
+        r::Builder fresh;
+        (void)fresh.add(copy);
+        (void)fresh.finish();
+      }
+    }
+    (void)r::render_html(b.finish());
+  }
+  BOOST_TEST(lines == 39u);
+  BOOST_TEST(errors > 1000u);  // all the strict prefixes are invalid JSON
+}
