@@ -239,13 +239,14 @@ void Store::Impl::run_transaction(std::vector<std::unique_ptr<Job>>& jobs) {
     transactions.fetch_add(1, std::memory_order_relaxed);
   }
   for (std::size_t i = 0; i < jobs.size(); ++i) {
+    // Counted before the completion, so a waiter that reads stats() after it sees its own job.
+    jobs_done.fetch_add(1, std::memory_order_relaxed);
     // A completion that throws must not take the writer (and every later request) with it.
     try {
       jobs[i]->complete(fatal ? fatal : std::move(own[i]), fatal.has_value());
     } catch (...) {
       completion_exceptions.fetch_add(1, std::memory_order_relaxed);
     }
-    jobs_done.fetch_add(1, std::memory_order_relaxed);
   }
 }
 
