@@ -365,6 +365,24 @@ BOOST_AUTO_TEST_CASE(bad_inputs_get_located_errors) {
   const std::string empty = dir.write("empty.yaml", "");
   expect(empty, rates, 1, empty + ": error: the audience: expected a map");
   expect(audience, (dir.path / "nope.yaml").string(), 2, "nope.yaml: error: cannot read the file");
+  expect("examples", rates, 2, "examples: error: is a folder");
+
+  // Junk never crashes: each is refused with exit 1 (cascade_cmd fails the test on a signal).
+  const std::string junk[] = {
+      std::string("\0\x01\xff\xfe garbage", 13), std::string(5000, '[') , "channels: &a [*a]\n",
+      "channels:\n  email: { delivered: 1e999 }\n", "channels:\n  email: { delays: { opened: { mean: -5s } } }\n",
+      "channels:\n  ? [email]\n  : 1\n", "trigger:\n  total: { min: 1, max: 1e300 }\nchannels: {}\n",
+      "\t\tchannels: 1\n", "channels:\n  email:\n    delays:\n      opened: { median: 99999999999999999999d, p90: 1d }\n"};
+  int i = 0;
+  for (const std::string& text : junk) {
+    const std::string a = dir.write("junk" + std::to_string(i) + ".yaml", text);
+    const std::string r = dir.write("junkr" + std::to_string(i++) + ".yaml", text);
+    for (const auto& [aud, rat] : {std::pair{a, rates}, std::pair{audience, r}}) {
+      const ProcessResult p = cascade_cmd(simulate_args(cart, aud, rat, 10));
+      BOOST_TEST(p.exit_code == 1, text.substr(0, 40) << ": exit " << p.exit_code << "\n" << p.err);
+      BOOST_TEST(p.err.find(": error: ") != std::string::npos, p.err);
+    }
+  }
 
   const ProcessResult fmt = cascade_cmd(simulate_args(cart, audience, rates, 10, {"--format", "xml"}));
   BOOST_TEST(fmt.exit_code == 2);

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <filesystem>
 #include <cmath>
 #include <fstream>
 #include <set>
@@ -52,6 +53,8 @@ class Reader {
   }
 
   YAML::Node load() const {
+    std::error_code ec;
+    if (std::filesystem::is_directory(file_, ec)) throw Located{Error{file_, 0, 0, "is a folder, not a YAML file", true}};
     std::ifstream in(file_, std::ios::binary);
     if (!in) throw Located{Error{file_, 0, 0, "cannot read the file", true}};
     std::stringstream text;
@@ -360,7 +363,9 @@ std::optional<Error> load_audience(const std::string& path, const vm::Config& co
   out = Audience{};
   out.file = path;
   const vm::Shape shape = vm::Shape::of(config.profile);
-  const std::string ext = path.size() >= 6 ? path.substr(path.rfind('.') == std::string::npos ? path.size() : path.rfind('.')) : "";
+  std::error_code fs_error;
+  if (std::filesystem::is_directory(path, fs_error)) return Error{path, 0, 0, "is a folder, not an audience file", true};
+  const std::string ext = std::filesystem::path(path).extension().string();
   if (ext == ".jsonl" || ext == ".ndjson") {
     out.is_sample = true;
     std::ifstream in(path, std::ios::binary);
