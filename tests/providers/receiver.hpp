@@ -25,7 +25,9 @@ namespace http = beast::http;
 using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
-enum class Answer { ok, fail500, too_many, bad_request, stall, close };
+// ok_then_close: answers 200 saying keep-alive, then closes, as a receiver whose idle
+// timeout ran out would.
+enum class Answer { ok, fail500, too_many, bad_request, stall, close, ok_then_close };
 
 struct Request {
   std::string target, body, key, signature, message_id;
@@ -148,6 +150,7 @@ class Receiver {
       res.keep_alive(req.keep_alive());
       switch (a) {
         case Answer::ok:
+        case Answer::ok_then_close:
           res.result(http::status::ok);
           res.set(http::field::content_type, "application/json");
           res.body() = "{\"id\":\"p" + std::to_string(n) + "\"}";
@@ -171,7 +174,7 @@ class Receiver {
       }
       res.prepare_payload();
       http::write(s, res, ec);
-      if (ec || !req.keep_alive()) break;
+      if (ec || !req.keep_alive() || a == Answer::ok_then_close) break;
     }
     boost::system::error_code ec;
     {

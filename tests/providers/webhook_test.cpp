@@ -119,6 +119,20 @@ BOOST_AUTO_TEST_CASE(retries_with_the_same_key_until_accepted) {
   BOOST_TEST(p->stats().retries == 3u);
 }
 
+BOOST_AUTO_TEST_CASE(a_kept_alive_connection_closed_meanwhile_is_replaced_without_an_attempt) {
+  Receiver r;
+  r.script({Answer::ok_then_close});
+  boost::asio::io_context io;
+  Log log;
+  auto p = make(io, webhook(r), log.options());
+  BOOST_TEST(delivered(send_all(io, *p, {text_message(1)})[0]).attempts == 1);
+  // The pooled connection is closed by now; the next message goes over a new one.
+  std::this_thread::sleep_for(50ms);
+  BOOST_TEST(delivered(send_all(io, *p, {text_message(2)})[0]).attempts == 1);
+  BOOST_TEST(r.requests().size() == 2u);
+  BOOST_TEST(log.count("retry") == 0);
+}
+
 BOOST_AUTO_TEST_CASE(gives_up_after_the_last_attempt_with_provider_error) {
   Receiver r;
   r.script({}, Answer::fail500);
