@@ -1,7 +1,7 @@
 // Crash safety, for real: a child process appends inputs from several threads and writes outbox
 // rows with the watermark, reporting every acknowledged result on a pipe; the parent kills it with
 // SIGKILL at a random instant, reopens the store and checks that nothing acknowledged was lost or
-// changed and that no logical write was left half-done. Many times over.
+// changed and that no logical write was left half-done (snapshots included). Many times over.
 #define BOOST_TEST_MODULE store_crash
 #include <poll.h>
 #include <signal.h>
@@ -40,6 +40,13 @@ std::int64_t counter_of(std::string_view body) {
   return std::stoll(std::string(body.substr(p + 4, body.find(',', p) - p - 4)));
 }
 
+// The snapshot saved at watermark `w`: its size and contents follow from `w`.
+std::vector<std::uint8_t> snapshot_of(std::int64_t w) {
+  std::vector<std::uint8_t> b(static_cast<std::size_t>(16384 + (w % 1000) * 37));
+  for (std::size_t i = 0; i < b.size(); ++i) b[i] = static_cast<std::uint8_t>(w * 31 + static_cast<std::int64_t>(i));
+  return b;
+}
+
 void report(int fd, const std::string& line) {
   // One write(2) of less than PIPE_BUF bytes: a kill never splits it.
   [[maybe_unused]] ssize_t w = ::write(fd, line.data(), line.size());
@@ -54,6 +61,7 @@ void report(int fd, const std::string& line) {
   Store& s = *opened.value();
   std::atomic<std::int64_t> max_acked{s.last_seq().value()};
   std::int64_t watermark = s.watermark().value();
+  int applies = 0;
 
   auto appender = [&](int th) {
     std::mt19937 rng(static_cast<unsigned>(iteration * 31 + th));
@@ -108,6 +116,15 @@ void report(int fd, const std::string& line) {
       }
       report(fd, "W " + std::to_string(target) + "\n");
       watermark = target;
+      // Now and then a snapshot at that watermark (file, rename, row, old files dropped).
+      if (++applies % 8 == 0) {
+        auto saved = s.save_snapshot(watermark, snapshot_of(watermark));
+        if (!saved) {
+          report(fd, "E " + saved.error().message + "\n");
+          ::_exit(6);
+        }
+        report(fd, "S " + std::to_string(watermark) + "\n");
+      }
     }
     std::this_thread::sleep_for(std::chrono::microseconds(500));
   }
@@ -129,6 +146,7 @@ BOOST_AUTO_TEST_CASE(acknowledged_writes_survive_kill_9_at_random_instants) {
   std::mt19937 rng(seed);
   std::map<std::int64_t, Acked> acked;  // seq → what the child was told, over every run
   std::int64_t acked_watermark = 0;
+  std::int64_t acked_snapshot = 0;
   std::int64_t total_rows = 0;
   int killed_while_running = 0;
 
@@ -185,6 +203,10 @@ BOOST_AUTO_TEST_CASE(acknowledged_writes_survive_kill_9_at_random_instants) {
           BOOST_REQUIRE_MESSAGE(fresh || pos->second.counter == -1, "seq " << seq << " acknowledged twice");
         }
         ++killed_while_running;
+      } else if (tag == "S") {
+        std::int64_t w = 0;
+        lines >> w;
+        acked_snapshot = std::max(acked_snapshot, w);
       } else if (tag == "W") {
         std::int64_t w = 0;
         lines >> w;
@@ -259,9 +281,30 @@ BOOST_AUTO_TEST_CASE(acknowledged_writes_survive_kill_9_at_random_instants) {
       BOOST_REQUIRE(pending[i].row.idempotency_key == s.idempotency_key(pending[i].row.message_id));
     }
     BOOST_REQUIRE(s.outbox_counts().value().pending == w);
+
+    // Snapshots: the newest is whole and at least as new as the last acknowledged save; no file
+    // is left beyond the kept ones (a crash's left-overs go at open).
+    auto snap = s.load_snapshot();
+    BOOST_REQUIRE_MESSAGE(snap.ok(), "iteration " << it << ": " << (snap.ok() ? "" : snap.error().message));
+    if (acked_snapshot > 0) {
+      BOOST_REQUIRE_MESSAGE(snap.value().has_value(), "iteration " << it << ": acknowledged snapshot lost");
+    }
+    if (snap.value()) {
+      const Snapshot& sn = *snap.value();
+      BOOST_REQUIRE(sn.watermark >= acked_snapshot);
+      BOOST_REQUIRE(sn.watermark <= w);
+      const auto expect_bytes = snapshot_of(sn.watermark);
+      BOOST_REQUIRE_MESSAGE(std::equal(sn.bytes.begin(), sn.bytes.end(), expect_bytes.begin(), expect_bytes.end()),
+                            "iteration " << it << ": snapshot at " << sn.watermark << " damaged");
+    }
+    std::size_t files = 0;
+    for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir / "snapshots")) ++files;
+    BOOST_REQUIRE_MESSAGE(files == s.snapshots().value().size() && files <= 2,
+                          "iteration " << it << ": " << files << " snapshot files");
   }
   BOOST_TEST_MESSAGE(kIterations << " kills; " << total_rows << " inputs in the log; " << acked.size()
-                                 << " seqs acknowledged; watermark " << acked_watermark);
+                                 << " seqs acknowledged; watermark " << acked_watermark << "; snapshot at "
+                                 << acked_snapshot);
   BOOST_TEST(total_rows > 0);
   BOOST_TEST(killed_while_running > 0);
 }
