@@ -22,6 +22,7 @@
 #include <algorithm>
 #include <condition_variable>
 #include <mutex>
+#include <thread>
 #include <unordered_map>
 
 namespace cascade::http {
@@ -150,8 +151,12 @@ class Session : public std::enable_shared_from_this<Session> {
     core_->sessions_cv.notify_all();
   }
 
-  // From any thread (the Responder's deliver).
+  // From any thread (the Responder's deliver). A handler that answers before it returns is on
+  // this session's strand already (a server thread, which stop() has not joined yet): write now,
+  // without a second trip through the queue or the lock.
   void post_response(Response res) {
+    if (handler_thread_.load(std::memory_order_relaxed) == std::this_thread::get_id())
+      return write_response(std::move(res));
     std::lock_guard lock(core_->post_mutex);
     if (!core_->posts_open) return;
     net::post(stream_.get_executor(),
@@ -302,6 +307,7 @@ class Session : public std::enable_shared_from_this<Session> {
     Responder responder = Responder::make([self = shared_from_this()](Response res) { self->post_response(std::move(res)); },
                                           req->version(), req->keep_alive() && !core_->stopping);
     Exchange ex{req, std::move(params_), route_->pattern, responder};
+    handler_thread_.store(std::this_thread::get_id(), std::memory_order_relaxed);
     try {
       route_->handler(std::move(ex));
     } catch (const std::exception& e) {
@@ -311,6 +317,7 @@ class Session : public std::enable_shared_from_this<Session> {
     } catch (...) {
       responder.error(make_error(500, "internal", "internal error"));
     }
+    handler_thread_.store(std::thread::id{}, std::memory_order_relaxed);
   }
 
   void write_response(Response res) {
@@ -394,6 +401,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool close_after_ = false;
   bool timed_out_ = false;
   bool handling_ = false;
+  std::atomic<std::thread::id> handler_thread_{};  // set while a handler runs on this strand
 };
 
 namespace {
