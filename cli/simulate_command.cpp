@@ -50,7 +50,8 @@ bool open_output(const std::string& path, File& file) {
     return true;
   }
   file.f = std::fopen(path.c_str(), "wb");
-  if (!file.f) write_err(fmt::format("cascade simulate: error: cannot write {}: {}\n", path, std::strerror(errno)));
+  if (!file.f)
+    write_err(fmt::format("cascade simulate: error: cannot write {}: {}\n", path, std::strerror(errno)));
   return file.f != nullptr;
 }
 
@@ -64,15 +65,19 @@ int run_simulate(const SimulateOptions& options) {
   sim.seed = options.seed;
   if (!options.start.empty()) {
     sim.start = vm::parse_time(options.start);
-    if (!sim.start) return usage_error("simulate", "--start: `" + options.start + "` is not a time (e.g. 2026-03-02T00:00:00Z)");
+    if (!sim.start)
+      return usage_error("simulate",
+                         "--start: `" + options.start + "` is not a time (e.g. 2026-03-02T00:00:00Z)");
   }
   if (!options.window.empty()) {
     sim.window = units::parse_duration(options.window);
-    if (!sim.window) return usage_error("simulate", "--window: `" + options.window + "` is not a duration (e.g. 24h)");
+    if (!sim.window)
+      return usage_error("simulate", "--window: `" + options.window + "` is not a duration (e.g. 24h)");
   }
 
   session::Programs programs;
-  if (const int rc = session::load_programs("simulate", options.paths, options.project, options.color, programs);
+  if (const int rc =
+          session::load_programs("simulate", options.paths, options.project, options.color, programs);
       rc != kExitOk)
     return rc;
   const bytecode::Module* module = nullptr;
@@ -88,7 +93,8 @@ int run_simulate(const SimulateOptions& options) {
       return kExitFailure;
     }
     if (options.scenario.empty())
-      return usage_error("simulate", fmt::format("several scenarios ({}): choose one with --scenario", names));
+      return usage_error("simulate",
+                         fmt::format("several scenarios ({}): choose one with --scenario", names));
     return usage_error("simulate", fmt::format("no scenario `{}` (found {})", options.scenario, names));
   }
   const vm::Config config = host::runtime_config(programs.project);
@@ -120,9 +126,11 @@ int run_simulate(const SimulateOptions& options) {
     write_err(fmt::format("cascade simulate: error: cannot write the trace to {}\n", options.trace));
     return kExitUsage;
   }
-  const std::string text = options.format == "json" ? simulate::render_json(report) : simulate::render_text(report);
+  const std::string text =
+      options.format == "json" ? simulate::render_json(report) : simulate::render_text(report);
   if (std::fwrite(text.data(), 1, text.size(), out.f) != text.size() || std::fflush(out.f) != 0) {
-    write_err(fmt::format("cascade simulate: error: cannot write {}\n", options.out.empty() ? "the forecast" : options.out));
+    write_err(fmt::format("cascade simulate: error: cannot write {}\n",
+                          options.out.empty() ? "the forecast" : options.out));
     return kExitUsage;
   }
   return kExitOk;
@@ -132,33 +140,43 @@ int run_simulate(const SimulateOptions& options) {
 
 void add_simulate(CLI::App& app, Run& selected) {
   auto options = std::make_shared<SimulateOptions>();
-  CLI::App* cmd = app.add_subcommand("simulate", "Forecast reach, cost and conversions of a scenario on synthetic recipients");
-  cmd->footer(std::string(
-                  "The real engine runs the scenario; providers and people answer at random with the rates'\n"
+  CLI::App* cmd = app.add_subcommand(
+      "simulate", "Forecast reach, cost and conversions of a scenario on synthetic recipients");
+  cmd->footer(
+      std::string("The real engine runs the scenario; providers and people answer at random with the rates'\n"
                   "chances and delays. The audience is a profile sample (.jsonl, like run --profiles) or a\n"
                   "YAML/JSON file of channel and consent shares and field values. The same seed and inputs\n"
                   "give the same output. Formats and every figure: docs/simulate.md.\n") +
-              std::string(exit_code_help()));
+      std::string(exit_code_help()));
   cmd->add_option("--audience", options->audience, "Profile sample (.jsonl) or shares file (.yaml/.json)")
       ->required()
       ->type_name("A");
-  cmd->add_option("--rates", options->rates, "Chances and delays per channel (.yaml/.json)")->required()->type_name("R");
+  cmd->add_option("--rates", options->rates, "Chances and delays per channel (.yaml/.json)")
+      ->required()
+      ->type_name("R");
   cmd->add_option("--scenario", options->scenario, "The scenario to simulate (needed when FILE has several)")
       ->type_name("S");
-  cmd->add_option("--recipients", options->recipients, "How many synthetic recipients (default 10000)")->type_name("N");
+  cmd->add_option("--recipients", options->recipients, "How many synthetic recipients (default 10000)")
+      ->type_name("N");
   cmd->add_option("--seed", options->seed, "Seed of the random draws (default 1)")->type_name("K");
-  cmd->add_option("--start", options->start, "First trigger instant (default: the rates file's, else 2026-03-02T00:00:00Z)")
+  cmd->add_option("--start", options->start,
+                  "First trigger instant (default: the rates file's, else 2026-03-02T00:00:00Z)")
       ->type_name("TIME");
-  cmd->add_option("--window", options->window, "Spread the triggers over this long (default: the rates file's, else 1d)")
+  cmd->add_option("--window", options->window,
+                  "Spread the triggers over this long (default: the rates file's, else 1d)")
       ->type_name("D");
   cmd->add_option("--format", options->format, "text (default) or json")->type_name("text|json");
-  cmd->add_option("--trace", options->trace, "Also write the engine's JSON-lines trace of the simulation here")
+  cmd->add_option("--trace", options->trace,
+                  "Also write the engine's JSON-lines trace of the simulation here")
       ->type_name("T.jsonl");
-  cmd->add_option("-o,--output", options->out, "Write the forecast to this file instead of stdout")->type_name("OUT");
-  cmd->add_option("--project", options->project, "Use this project file instead of searching for cascade.yaml")
+  cmd->add_option("-o,--output", options->out, "Write the forecast to this file instead of stdout")
+      ->type_name("OUT");
+  cmd->add_option("--project", options->project,
+                  "Use this project file instead of searching for cascade.yaml")
       ->type_name("FILE");
   add_color_option(*cmd, options->color);
-  cmd->add_option("paths", options->paths, "Scenario files or folders, or compiled .cbc files")->type_name("FILE|DIR");
+  cmd->add_option("paths", options->paths, "Scenario files or folders, or compiled .cbc files")
+      ->type_name("FILE|DIR");
   cmd->callback([options, &selected] { selected = [options] { return run_simulate(*options); }; });
 }
 

@@ -3,18 +3,17 @@
 // fixed by rates of 0 and 1 (the events file `run` gets is built here, from the profiles, by
 // the scenario's own timeline), and located errors for bad audience and rates files.
 #define BOOST_TEST_MODULE simulate
-#include <boost/test/unit_test.hpp>
+#include <unistd.h>
 
 #include <algorithm>
+#include <boost/json.hpp>
+#include <boost/test/unit_test.hpp>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
 #include <tuple>
-#include <unistd.h>
-
-#include <boost/json.hpp>
 
 #include "run_process.hpp"
 
@@ -56,9 +55,10 @@ const std::string kProject = "examples/cascade.yaml";
 const std::string kData = "tests/simulate/data/";
 
 std::vector<std::string> simulate_args(const std::string& scenario_file, const std::string& audience,
-                                       const std::string& rates, std::uint64_t n, std::vector<std::string> more = {}) {
-  std::vector<std::string> a = {"simulate", scenario_file, "--project", kProject, "--audience", audience,
-                                "--rates",  rates,         "--recipients", std::to_string(n)};
+                                       const std::string& rates, std::uint64_t n,
+                                       std::vector<std::string> more = {}) {
+  std::vector<std::string> a = {"simulate", scenario_file, "--project", kProject,       "--audience",
+                                audience,   "--rates",     rates,       "--recipients", std::to_string(n)};
   a.insert(a.end(), more.begin(), more.end());
   return a;
 }
@@ -71,7 +71,9 @@ json::object simulate_json(const std::vector<std::string>& args) {
   return json::parse(r.out).as_object();
 }
 
-std::uint64_t u(const json::value& v) { return static_cast<std::uint64_t>(v.as_int64()); }
+std::uint64_t u(const json::value& v) {
+  return static_cast<std::uint64_t>(v.as_int64());
+}
 
 // What both sides are compared on.
 struct Counts {
@@ -85,8 +87,8 @@ std::ostream& operator<<(std::ostream& os, const Counts& c) {
   for (const auto& [k, v] : c.sends) os << k << ":" << v << " ";
   os << "} failures{";
   for (const auto& [k, v] : c.failures) os << k << ":" << v << " ";
-  return os << "} treated " << c.treated << " control " << c.control << " converted " << c.converted_treated << "/"
-            << c.converted_control;
+  return os << "} treated " << c.treated << " control " << c.control << " converted " << c.converted_treated
+            << "/" << c.converted_control;
 }
 
 Counts from_simulate(const json::object& o) {
@@ -153,7 +155,8 @@ std::string at(long minutes) {
   // 2026-03-02T07:00:00Z (fixed.rates.yaml's start) + minutes.
   const long total = 7 * 60 + minutes;
   char buf[32];
-  std::snprintf(buf, sizeof buf, "2026-03-%02ldT%02ld:%02ld:00Z", 2 + total / 1440, total / 60 % 24, total % 60);
+  std::snprintf(buf, sizeof buf, "2026-03-%02ldT%02ld:%02ld:00Z", 2 + total / 1440, total / 60 % 24,
+                total % 60);
   return buf;
 }
 
@@ -163,7 +166,8 @@ std::string at(long minutes) {
 // delivered 1m, opened 2m and the goal 3m after it left; the base goal 10h after the start.
 std::string trigger_line(const std::string& id) {
   return "{\"at\":\"" + at(0) + "\",\"recipient\":\"" + id +
-         "\",\"event\":\"cart_abandoned\",\"data\":{\"cart_id\":\"c-1\",\"cart_url\":\"https://shop.example/c-1\",\"total\":1000,\"items\":2}}";
+         "\",\"event\":\"cart_abandoned\",\"data\":{\"cart_id\":\"c-1\",\"cart_url\":\"https://shop.example/"
+         "c-1\",\"total\":1000,\"items\":2}}";
 }
 
 void timeline(const std::string& id, const json::object& p, bool with_push, std::vector<Line>& out) {
@@ -179,22 +183,25 @@ void timeline(const std::string& id, const json::object& p, bool with_push, std:
   if (with_push) {
     const long push_at = t;
     if (reachable(p, "push_token", "push")) {
-      add(push_at + 1, "{\"at\":\"" + at(push_at + 1) + "\"," + rid + ",\"status\":\"failed\",\"channel\":\"push\"}");
+      add(push_at + 1,
+          "{\"at\":\"" + at(push_at + 1) + "\"," + rid + ",\"status\":\"failed\",\"channel\":\"push\"}");
       t = push_at + 1;
     }
   }
   if (reachable(p, "phone", "sms")) {
     add(t + 1, "{\"at\":\"" + at(t + 1) + "\"," + rid + ",\"status\":\"delivered\",\"channel\":\"sms\"}");
     add(t + 2, "{\"at\":\"" + at(t + 2) + "\"," + rid + ",\"status\":\"opened\",\"channel\":\"sms\"}");
-    add(t + 3, "{\"at\":\"" + at(t + 3) + "\"," + rid +
-                   ",\"event\":\"order_placed\",\"data\":{\"order_id\":\"\",\"cart_id\":\"c-1\",\"total\":0}}");
+    add(t + 3,
+        "{\"at\":\"" + at(t + 3) + "\"," + rid +
+            ",\"event\":\"order_placed\",\"data\":{\"order_id\":\"\",\"cart_id\":\"c-1\",\"total\":0}}");
   }
   add(600, "{\"at\":\"" + at(600) + "\"," + rid +
                ",\"event\":\"order_placed\",\"data\":{\"order_id\":\"\",\"cart_id\":\"c-1\",\"total\":0}}");
 }
 
 std::string events_text(std::vector<Line> lines) {
-  std::stable_sort(lines.begin(), lines.end(), [](const Line& a, const Line& b) { return std::get<0>(a) < std::get<0>(b); });
+  std::stable_sort(lines.begin(), lines.end(),
+                   [](const Line& a, const Line& b) { return std::get<0>(a) < std::get<0>(b); });
   std::string text;
   for (const Line& l : lines) text += std::get<2>(l) + "\n";
   return text;
@@ -254,18 +261,20 @@ BOOST_AUTO_TEST_CASE(agrees_with_run_on_fixed_outcomes) {
   }
   const std::string profiles_path = dir.write("profiles.jsonl", profiles_text(people));
   const std::string events_path = dir.write("events.jsonl", events_text(lines));
-  const ProcessResult run = cascade_cmd({"run", kData + "agree.cascade", "--project", kProject, "--profiles", profiles_path,
-                                         "--events", events_path});
+  const ProcessResult run = cascade_cmd({"run", kData + "agree.cascade", "--project", kProject, "--profiles",
+                                         profiles_path, "--events", events_path});
   BOOST_TEST_REQUIRE(run.exit_code == 0, run.err);
   const Counts expected = from_trace(run.out);
   BOOST_TEST(expected.sends.at("sms") > 0u);  // the scenario really ran
   BOOST_TEST(expected.failures.at("failed") > 0u);
 
-  const json::object sim = simulate_json(simulate_args(kData + "agree.cascade", sample, kData + "fixed.rates.yaml", 12));
+  const json::object sim =
+      simulate_json(simulate_args(kData + "agree.cascade", sample, kData + "fixed.rates.yaml", 12));
   BOOST_TEST(from_simulate(sim) == expected);
 
   // One pass is exactly half of two.
-  const json::object half = simulate_json(simulate_args(kData + "agree.cascade", sample, kData + "fixed.rates.yaml", 6));
+  const json::object half =
+      simulate_json(simulate_args(kData + "agree.cascade", sample, kData + "fixed.rates.yaml", 6));
   const Counts h = from_simulate(half);
   for (const auto& [channel, n] : expected.sends) BOOST_TEST(h.sends.at(channel) * 2 == n);
   BOOST_TEST(h.converted_treated * 2 == expected.converted_treated);
@@ -287,7 +296,8 @@ BOOST_AUTO_TEST_CASE(agrees_with_run_on_fixed_outcomes) {
 BOOST_AUTO_TEST_CASE(agrees_with_run_with_a_control_group) {
   TempDir dir;
   // One profile (a: every channel), 200 recipients: who is held out depends on the id only.
-  const std::string sample = dir.write("one.jsonl", json::serialize(sample_profiles(kData + "sample.jsonl").front()) + "\n");
+  const std::string sample =
+      dir.write("one.jsonl", json::serialize(sample_profiles(kData + "sample.jsonl").front()) + "\n");
   const json::object profile = sample_profiles(sample).front();
   std::vector<std::pair<std::string, json::object>> people;
   for (int i = 1; i <= 200; ++i) people.emplace_back("s" + std::to_string(i), profile);
@@ -297,15 +307,16 @@ BOOST_AUTO_TEST_CASE(agrees_with_run_with_a_control_group) {
   // their status lines would be refused).
   std::vector<Line> triggers;
   for (const auto& [id, p] : people) triggers.emplace_back(0, 0, trigger_line(id));
-  const ProcessResult starts = cascade_cmd({"run", kData + "control.cascade", "--project", kProject, "--profiles",
-                                            profiles_path, "--events", dir.write("starts.jsonl", events_text(triggers)),
-                                            "--until", at(1)});
+  const ProcessResult starts =
+      cascade_cmd({"run", kData + "control.cascade", "--project", kProject, "--profiles", profiles_path,
+                   "--events", dir.write("starts.jsonl", events_text(triggers)), "--until", at(1)});
   BOOST_TEST_REQUIRE(starts.exit_code == 0, starts.err);
   std::map<std::string, bool> control;
   std::istringstream in(starts.out);
   for (std::string line; std::getline(in, line);) {
     const json::object r = json::parse(line).as_object();
-    if (r.at("action").as_string() == "start") control[std::string(r.at("recipient").as_string())] = r.at("group").as_string() == "control";
+    if (r.at("action").as_string() == "start")
+      control[std::string(r.at("recipient").as_string())] = r.at("group").as_string() == "control";
   }
   BOOST_TEST_REQUIRE(control.size() == 200u);
 
@@ -316,17 +327,21 @@ BOOST_AUTO_TEST_CASE(agrees_with_run_with_a_control_group) {
       continue;
     }
     lines.emplace_back(0, 0, trigger_line(id));
-    lines.emplace_back(600, 1, "{\"at\":\"" + at(600) + "\",\"recipient\":\"" + id +
-                                   "\",\"event\":\"order_placed\",\"data\":{\"order_id\":\"\",\"cart_id\":\"c-1\",\"total\":0}}");
+    lines.emplace_back(
+        600, 1,
+        "{\"at\":\"" + at(600) + "\",\"recipient\":\"" + id +
+            "\",\"event\":\"order_placed\",\"data\":{\"order_id\":\"\",\"cart_id\":\"c-1\",\"total\":0}}");
   }
-  const ProcessResult run = cascade_cmd({"run", kData + "control.cascade", "--project", kProject, "--profiles",
-                                         profiles_path, "--events", dir.write("events.jsonl", events_text(lines))});
+  const ProcessResult run =
+      cascade_cmd({"run", kData + "control.cascade", "--project", kProject, "--profiles", profiles_path,
+                   "--events", dir.write("events.jsonl", events_text(lines))});
   BOOST_TEST_REQUIRE(run.exit_code == 0, run.err);
   const Counts expected = from_trace(run.out);
   BOOST_TEST(expected.control > 20u);  // 30% of 200, give or take the hash
   BOOST_TEST(expected.converted_control == expected.control);
 
-  const Counts got = from_simulate(simulate_json(simulate_args(kData + "control.cascade", sample, kData + "fixed.rates.yaml", 200)));
+  const Counts got = from_simulate(
+      simulate_json(simulate_args(kData + "control.cascade", sample, kData + "fixed.rates.yaml", 200)));
   BOOST_TEST(got == expected);
 }
 
@@ -342,21 +357,31 @@ BOOST_AUTO_TEST_CASE(bad_inputs_get_located_errors) {
   };
   const std::string bad_yaml = dir.write("bad.yaml", "channels:\n  email: { address: 50%\n");
   expect(bad_yaml, rates, 1, bad_yaml + ":3:1: error: ");
-  const std::string unknown_channel = dir.write("r1.yaml", "channels:\n  email: { delivered: 1 }\n  telegram: { delivered: 1 }\n");
+  const std::string unknown_channel =
+      dir.write("r1.yaml", "channels:\n  email: { delivered: 1 }\n  telegram: { delivered: 1 }\n");
   expect(audience, unknown_channel, 1, unknown_channel + ":3:3: error: unknown channel `telegram`");
   const std::string bad_rate = dir.write("r2.yaml", "channels:\n  email:\n    opened: 150%\n");
-  expect(audience, bad_rate, 1, bad_rate + ":3:13: error: channel `email`: opened: 150% is not between 0 and 1");
-  const std::string bad_delay = dir.write("r3.yaml", "channels:\n  email:\n    delays: { opened: { median: 2h, p90: 1h } }\n");
-  expect(audience, bad_delay, 1, bad_delay + ":3:42: error: channel `email`: delays.opened: p90 must not be less than the median");
+  expect(audience, bad_rate, 1,
+         bad_rate + ":3:13: error: channel `email`: opened: 150% is not between 0 and 1");
+  const std::string bad_delay =
+      dir.write("r3.yaml", "channels:\n  email:\n    delays: { opened: { median: 2h, p90: 1h } }\n");
+  expect(audience, bad_delay, 1,
+         bad_delay + ":3:42: error: channel `email`: delays.opened: p90 must not be less than the median");
   const std::string missing = dir.write("r4.yaml", "channels:\n  email: { delivered: 1 }\n");
-  expect(audience, missing, 1, missing + ":2:3: error: no rates for channel `push`, which the scenario sends on");
+  expect(audience, missing, 1,
+         missing + ":2:3: error: no rates for channel `push`, which the scenario sends on");
   const std::string bad_field = dir.write("a1.yaml", "fields:\n  favourite_colour: red\n");
   expect(bad_field, rates, 1, bad_field + ":2:3: error: `fields`: unknown field `favourite_colour`");
   const std::string bad_type = dir.write("a2.yaml", "fields:\n  orders_count: { min: 1, max: lots }\n");
   expect(bad_type, rates, 1, bad_type + ":2:32: error: orders_count: `lots` is not a number");
-  const std::string bad_trigger = dir.write("r5.yaml", "channels: { email: {}, push: {}, sms: {} }\ntrigger:\n  total: cheap\n");
+  const std::string bad_trigger =
+      dir.write("r5.yaml", "channels: { email: {}, push: {}, sms: {} }\ntrigger:\n  total: cheap\n");
   expect(audience, bad_trigger, 1, bad_trigger + ":3:10: error: total: `cheap` is not a number");
-  const std::string bad_line = dir.write("s.jsonl", "{\"id\":\"x\",\"ltv\":1,\"orders_count\":0,\"tags\":[],\"vip\":false,\"has_app\":false,\"points\":0,\"registered_at\":\"2025-01-01T00:00:00Z\",\"consent\":{\"email\":true,\"sms\":true,\"push\":true,\"viber\":true}}\n{\"id\": oops}\n");
+  const std::string bad_line =
+      dir.write("s.jsonl",
+                "{\"id\":\"x\",\"ltv\":1,\"orders_count\":0,\"tags\":[],\"vip\":false,\"has_app\":false,"
+                "\"points\":0,\"registered_at\":\"2025-01-01T00:00:00Z\",\"consent\":{\"email\":true,\"sms\":"
+                "true,\"push\":true,\"viber\":true}}\n{\"id\": oops}\n");
   expect(bad_line, rates, 1, bad_line + ":2:8: error: invalid JSON");
   const std::string bad_profile = dir.write("s2.jsonl", "{\"id\":\"x\",\"ltv\":\"much\"}\n");
   expect(bad_profile, rates, 1, bad_profile + ":1: error: /ltv: ");
@@ -369,10 +394,15 @@ BOOST_AUTO_TEST_CASE(bad_inputs_get_located_errors) {
 
   // Junk never crashes: each is refused with exit 1 (cascade_cmd fails the test on a signal).
   const std::string junk[] = {
-      std::string("\0\x01\xff\xfe garbage", 13), std::string(5000, '[') , "channels: &a [*a]\n",
-      "channels:\n  email: { delivered: 1e999 }\n", "channels:\n  email: { delays: { opened: { mean: -5s } } }\n",
-      "channels:\n  ? [email]\n  : 1\n", "trigger:\n  total: { min: 1, max: 1e300 }\nchannels: {}\n",
-      "\t\tchannels: 1\n", "channels:\n  email:\n    delays:\n      opened: { median: 99999999999999999999d, p90: 1d }\n"};
+      std::string("\0\x01\xff\xfe garbage", 13),
+      std::string(5000, '['),
+      "channels: &a [*a]\n",
+      "channels:\n  email: { delivered: 1e999 }\n",
+      "channels:\n  email: { delays: { opened: { mean: -5s } } }\n",
+      "channels:\n  ? [email]\n  : 1\n",
+      "trigger:\n  total: { min: 1, max: 1e300 }\nchannels: {}\n",
+      "\t\tchannels: 1\n",
+      "channels:\n  email:\n    delays:\n      opened: { median: 99999999999999999999d, p90: 1d }\n"};
   int i = 0;
   for (const std::string& text : junk) {
     const std::string a = dir.write("junk" + std::to_string(i) + ".yaml", text);

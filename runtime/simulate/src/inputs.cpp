@@ -3,16 +3,15 @@
 // Boost.JSON, each line decoded against the project's profile schema at load time so a bad
 // line is reported before anything runs.
 #include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <charconv>
-#include <filesystem>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
-
-#include <yaml-cpp/yaml.h>
 
 #include "cascade/stdlib/units.hpp"
 #include "cascade/vm/record.hpp"
@@ -54,7 +53,8 @@ class Reader {
 
   YAML::Node load() const {
     std::error_code ec;
-    if (std::filesystem::is_directory(file_, ec)) throw Located{Error{file_, 0, 0, "is a folder, not a YAML file", true}};
+    if (std::filesystem::is_directory(file_, ec))
+      throw Located{Error{file_, 0, 0, "is a folder, not a YAML file", true}};
     std::ifstream in(file_, std::ios::binary);
     if (!in) throw Located{Error{file_, 0, 0, "cannot read the file", true}};
     std::stringstream text;
@@ -72,7 +72,8 @@ class Reader {
   }
 
   // Checks that every key of map `n` is one of `allowed`.
-  void keys(const YAML::Node& n, std::string_view what, std::initializer_list<std::string_view> allowed) const {
+  void keys(const YAML::Node& n, std::string_view what,
+            std::initializer_list<std::string_view> allowed) const {
     for (const auto& kv : n) {
       const std::string key = kv.first.as<std::string>("");
       if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
@@ -136,7 +137,8 @@ class Reader {
       d.a = static_cast<double>(duration(n, what));
       return d;
     }
-    if (!n.IsMap()) fail(n, fmt::format("{}: expected a duration, {{median: …, p90: …}} or {{mean: …}}", what));
+    if (!n.IsMap())
+      fail(n, fmt::format("{}: expected a duration, {{median: …, p90: …}} or {{mean: …}}", what));
     keys(n, what, {"median", "p90", "mean"});
     if (n["mean"]) {
       if (n["median"] || n["p90"]) fail(n, fmt::format("{}: give either `mean` or `median` and `p90`", what));
@@ -145,7 +147,8 @@ class Reader {
       if (d.a <= 0) d.kind = Delay::Kind::Fixed;
       return d;
     }
-    if (!n["median"] || !n["p90"]) fail(n, fmt::format("{}: a log-normal delay needs both `median` and `p90`", what));
+    if (!n["median"] || !n["p90"])
+      fail(n, fmt::format("{}: a log-normal delay needs both `median` and `p90`", what));
     const double median = static_cast<double>(duration(n["median"], what));
     const double p90 = static_cast<double>(duration(n["p90"], what));
     if (median <= 0) fail(n["median"], fmt::format("{}: the median must be more than 0s", what));
@@ -164,7 +167,9 @@ class Reader {
   // A scalar (or a sequence, for lists) as the JSON decode() expects for a leaf of `type`.
   json::value value(const YAML::Node& n, const types::Type& type, std::string_view what) const {
     if (n.IsNull()) {
-      if (!type.optional) fail(n, fmt::format("{}: the field is required ({}); it cannot be empty", what, types::to_string(type)));
+      if (!type.optional)
+        fail(n,
+             fmt::format("{}: the field is required ({}); it cannot be empty", what, types::to_string(type)));
       return nullptr;
     }
     using K = types::Kind;
@@ -178,24 +183,34 @@ class Reader {
     switch (type.kind) {
       case K::Bool: {
         bool b = false;
-        if (!YAML::convert<bool>::decode(n, b)) fail(n, fmt::format("{}: `{}` is not true or false", what, s));
+        if (!YAML::convert<bool>::decode(n, b))
+          fail(n, fmt::format("{}: `{}` is not true or false", what, s));
         return b;
       }
       case K::Int: {
         std::int64_t v = 0;
         const auto r = std::from_chars(s.data(), s.data() + s.size(), v);
-        if (r.ec != std::errc() || r.ptr != s.data() + s.size()) fail(n, fmt::format("{}: `{}` is not an int", what, s));
+        if (r.ec != std::errc() || r.ptr != s.data() + s.size())
+          fail(n, fmt::format("{}: `{}` is not an int", what, s));
         return v;
       }
       case K::Decimal:
-      case K::Percent: return number(n, what);
-      case K::String: return json::string(s);
-      case K::Time: time(n, what); return json::string(s);
-      case K::Duration: duration(n, what); return json::string(s);
-      case K::Clock:
-        if (!units::parse_clock(s)) fail(n, fmt::format("{}: `{}` is not a clock (write it like 09:30)", what, s));
+      case K::Percent:
+        return number(n, what);
+      case K::String:
         return json::string(s);
-      default: fail(n, fmt::format("{}: a field of type {} cannot be given here", what, types::to_string(type)));
+      case K::Time:
+        time(n, what);
+        return json::string(s);
+      case K::Duration:
+        duration(n, what);
+        return json::string(s);
+      case K::Clock:
+        if (!units::parse_clock(s))
+          fail(n, fmt::format("{}: `{}` is not a clock (write it like 09:30)", what, s));
+        return json::string(s);
+      default:
+        fail(n, fmt::format("{}: a field of type {} cannot be given here", what, types::to_string(type)));
     }
   }
 
@@ -212,20 +227,23 @@ class Reader {
     }
     keys(n, path, {"min", "max", "one_of", "weights", "share"});
     if (n["share"]) {
-      if (type.kind != K::Bool) fail(n, fmt::format("{}: `share` is for bool fields (this one is {})", path, types::to_string(type)));
+      if (type.kind != K::Bool)
+        fail(n, fmt::format("{}: `share` is for bool fields (this one is {})", path, types::to_string(type)));
       f.kind = FieldSpec::Kind::Share;
       f.share = rate(n["share"], path);
       return f;
     }
     if (n["one_of"]) {
       const YAML::Node list = n["one_of"];
-      if (!list.IsSequence() || list.size() == 0) fail(list, fmt::format("{}: `one_of` needs a non-empty list", path));
+      if (!list.IsSequence() || list.size() == 0)
+        fail(list, fmt::format("{}: `one_of` needs a non-empty list", path));
       f.kind = FieldSpec::Kind::OneOf;
       for (const auto& e : list) f.values.push_back(value(e, type, path));
       std::vector<double> w(f.values.size(), 1.0);
       if (const YAML::Node weights = n["weights"]) {
         if (!weights.IsSequence() || weights.size() != f.values.size())
-          fail(weights, fmt::format("{}: `weights` needs one number per value of `one_of` ({})", path, f.values.size()));
+          fail(weights, fmt::format("{}: `weights` needs one number per value of `one_of` ({})", path,
+                                    f.values.size()));
         for (std::size_t i = 0; i < w.size(); ++i) {
           w[i] = number(weights[i], path);
           if (w[i] < 0) fail(weights[i], fmt::format("{}: a weight cannot be negative", path));
@@ -258,10 +276,13 @@ class Reader {
           f.min = static_cast<double>(time(n["min"], path));
           f.max = static_cast<double>(time(n["max"], path));
           break;
-        default: fail(n, fmt::format("{}: a range is for int, decimal, duration and time fields (this one is {})", path, types::to_string(type)));
+        default:
+          fail(n, fmt::format("{}: a range is for int, decimal, duration and time fields (this one is {})",
+                              path, types::to_string(type)));
       }
       if (f.max < f.min) fail(n["max"], fmt::format("{}: `max` is less than `min`", path));
-      if (std::fabs(f.min) > 9e15 || std::fabs(f.max) > 9e15) fail(n, fmt::format("{}: the range is too large", path));
+      if (std::fabs(f.min) > 9e15 || std::fabs(f.max) > 9e15)
+        fail(n, fmt::format("{}: the range is too large", path));
       return f;
     }
     fail(n, fmt::format("{}: give a value, {{min, max}}, {{one_of: […]}} or {{share}} (bool)", path));
@@ -324,7 +345,8 @@ const vm::EventConfig* event_config(const vm::Config& config, std::string_view n
 }  // namespace
 
 std::string_view trigger_event_name(const bytecode::Module& m) {
-  if (m.scenario.trigger != bytecode::TriggerKind::Event || m.scenario.trigger_event >= m.events.size()) return {};
+  if (m.scenario.trigger != bytecode::TriggerKind::Event || m.scenario.trigger_event >= m.events.size())
+    return {};
   return m.str(m.events[m.scenario.trigger_event].name);
 }
 
@@ -335,12 +357,13 @@ std::string_view goal_event_name(const bytecode::Module& m) {
 
 namespace {
 
-void read_trigger(const Reader& r, const YAML::Node& root, const vm::Config& config, const bytecode::Module& module,
-                  std::vector<FieldSpec>& out) {
+void read_trigger(const Reader& r, const YAML::Node& root, const vm::Config& config,
+                  const bytecode::Module& module, std::vector<FieldSpec>& out) {
   const YAML::Node t = root["trigger"];
   if (!t) return;
   const std::string_view name = trigger_event_name(module);
-  if (name.empty()) r.fail(t, "`trigger`: the scenario is not triggered by an event, so it has no payload to fill");
+  if (name.empty())
+    r.fail(t, "`trigger`: the scenario is not triggered by an event, so it has no payload to fill");
   const vm::EventConfig* e = event_config(config, name);
   if (!e) r.fail(t, fmt::format("`trigger`: the project has no event `{}`", name));
   r.specs(t, vm::Shape::of(e->fields), "", fmt::format("trigger ({})", name), out);
@@ -349,7 +372,8 @@ void read_trigger(const Reader& r, const YAML::Node& root, const vm::Config& con
 void check_profile(const Reader& r, const vm::Shape& shape, const std::string& field, const YAML::Node& at,
                    types::Kind want, std::string_view channel, std::string_view role) {
   const int i = shape.index(field);
-  if (i < 0) r.fail(at, fmt::format("channel `{}`: its {} field `{}` is not in the profile", channel, role, field));
+  if (i < 0)
+    r.fail(at, fmt::format("channel `{}`: its {} field `{}` is not in the profile", channel, role, field));
   if (shape.type(static_cast<std::size_t>(i)).kind != want)
     r.fail(at, fmt::format("channel `{}`: its {} field `{}` is {}, not {}", channel, role, field,
                            types::to_string(shape.type(static_cast<std::size_t>(i))),
@@ -358,13 +382,14 @@ void check_profile(const Reader& r, const vm::Shape& shape, const std::string& f
 
 }  // namespace
 
-std::optional<Error> load_audience(const std::string& path, const vm::Config& config, const bytecode::Module& module,
-                                   Audience& out) {
+std::optional<Error> load_audience(const std::string& path, const vm::Config& config,
+                                   const bytecode::Module& module, Audience& out) {
   out = Audience{};
   out.file = path;
   const vm::Shape shape = vm::Shape::of(config.profile);
   std::error_code fs_error;
-  if (std::filesystem::is_directory(path, fs_error)) return Error{path, 0, 0, "is a folder, not an audience file", true};
+  if (std::filesystem::is_directory(path, fs_error))
+    return Error{path, 0, 0, "is a folder, not an audience file", true};
   const std::string ext = std::filesystem::path(path).extension().string();
   if (ext == ".jsonl" || ext == ".ndjson") {
     out.is_sample = true;
@@ -384,7 +409,8 @@ std::optional<Error> load_audience(const std::string& path, const vm::Config& co
         return Error{path, number, n + 1, "invalid JSON: extra text after the value"};
       if (ec) return Error{path, number, std::min(n, line.size()) + 1, "invalid JSON: " + ec.message()};
       json::value v = p.release();
-      if (!v.is_object()) return Error{path, number, 0, fmt::format("expected a JSON object, got {}", vm::json_kind(v))};
+      if (!v.is_object())
+        return Error{path, number, 0, fmt::format("expected a JSON object, got {}", vm::json_kind(v))};
       // The sample's own ids are not used (recipients are s1…sN), but a wrong type is an error.
       if (auto e = vm::decode(shape, v, record))
         return Error{path, number, 0, e->pointer.empty() ? e->message : e->pointer + ": " + e->message};
@@ -405,7 +431,9 @@ std::optional<Error> load_audience(const std::string& path, const vm::Config& co
       for (const auto& kv : chans) {
         const std::string name = kv.first.as<std::string>("");
         const int c = channel_index(config, name);
-        if (c < 0) r.fail(kv.first, fmt::format("unknown channel `{}` (the project has {})", name, channel_list(config)));
+        if (c < 0)
+          r.fail(kv.first,
+                 fmt::format("unknown channel `{}` (the project has {})", name, channel_list(config)));
         const vm::ChannelConfig& ch = config.channels[static_cast<std::size_t>(c)];
         const YAML::Node spec = kv.second;
         r.require_map(spec, fmt::format("channel `{}`", name));
@@ -416,7 +444,8 @@ std::optional<Error> load_audience(const std::string& path, const vm::Config& co
           for (auto& s : list) {
             if (s.field != field) continue;
             if (s.share != share)
-              r.fail(at, fmt::format("channel `{}`: its {} field `{}` is shared with another channel that gives it a different share ({})",
+              r.fail(at, fmt::format("channel `{}`: its {} field `{}` is shared with another channel that "
+                                     "gives it a different share ({})",
                                      name, role, field, s.share));
             return;
           }
@@ -440,12 +469,15 @@ std::optional<Error> load_audience(const std::string& path, const vm::Config& co
       for (const auto& kv : fields) {
         const std::string key = kv.first.as<std::string>("");
         if (address_fields.count(key))
-          r.fail(kv.first, fmt::format("`fields`: `{}` is an address field; its share is given under `channels`", key));
+          r.fail(kv.first,
+                 fmt::format("`fields`: `{}` is an address field; its share is given under `channels`", key));
       }
       for (const FieldSpec& f : out.fields) {
         for (const auto& s : out.consents)
           if (s.field == f.path)
-            r.fail(fields, fmt::format("`fields`: `{}` is a consent field; its share is given under `channels`", f.path));
+            r.fail(fields,
+                   fmt::format("`fields`: `{}` is a consent field; its share is given under `channels`",
+                               f.path));
       }
     }
     read_trigger(r, root, config, module, out.trigger);
@@ -458,8 +490,8 @@ std::optional<Error> load_audience(const std::string& path, const vm::Config& co
   return std::nullopt;
 }
 
-std::optional<Error> load_rates(const std::string& path, const vm::Config& config, const bytecode::Module& module,
-                                Rates& out) {
+std::optional<Error> load_rates(const std::string& path, const vm::Config& config,
+                                const bytecode::Module& module, Rates& out) {
   out = Rates{};
   out.file = path;
   out.channels.resize(config.channels.size());
@@ -476,7 +508,9 @@ std::optional<Error> load_rates(const std::string& path, const vm::Config& confi
     for (const auto& kv : chans) {
       const std::string name = kv.first.as<std::string>("");
       const int c = channel_index(config, name);
-      if (c < 0) r.fail(kv.first, fmt::format("unknown channel `{}` (the project has {})", name, channel_list(config)));
+      if (c < 0)
+        r.fail(kv.first,
+               fmt::format("unknown channel `{}` (the project has {})", name, channel_list(config)));
       ChannelRates& cr = out.channels[static_cast<std::size_t>(c)];
       if (cr.given) r.fail(kv.first, fmt::format("channel `{}` is given twice", name));
       cr.given = true;
@@ -506,7 +540,8 @@ std::optional<Error> load_rates(const std::string& path, const vm::Config& confi
     for (const bytecode::Channel& mc : module.channels) {
       const int c = channel_index(config, module.str(mc.name));
       if (c >= 0 && !out.channels[static_cast<std::size_t>(c)].given)
-        r.fail(chans, fmt::format("no rates for channel `{}`, which the scenario sends on", module.str(mc.name)));
+        r.fail(chans,
+               fmt::format("no rates for channel `{}`, which the scenario sends on", module.str(mc.name)));
     }
     if (const YAML::Node g = root["goal"]) {
       r.require_map(g, "`goal`");
@@ -552,15 +587,18 @@ void set_path(json::object& root, std::string_view path, json::value value) {
 
 json::value draw_field(const FieldSpec& f, Rng& rng, json::storage_ptr sp) {
   switch (f.kind) {
-    case FieldSpec::Kind::Fixed: return json::value(f.fixed, sp);
-    case FieldSpec::Kind::Share: return json::value(rng.chance(f.share), sp);
+    case FieldSpec::Kind::Fixed:
+      return json::value(f.fixed, sp);
+    case FieldSpec::Kind::Share:
+      return json::value(rng.chance(f.share), sp);
     case FieldSpec::Kind::OneOf: {
       const double u = rng.uniform();
       std::size_t i = 0;
       while (i + 1 < f.cumulative.size() && u >= f.cumulative[i]) ++i;
       return json::value(f.values[i], sp);
     }
-    case FieldSpec::Kind::Range: break;
+    case FieldSpec::Kind::Range:
+      break;
   }
   using K = types::Kind;
   const double span = f.max - f.min;
@@ -569,18 +607,20 @@ json::value draw_field(const FieldSpec& f, Rng& rng, json::storage_ptr sp) {
       return json::value(static_cast<std::int64_t>(f.min) +
                              static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(span) + 1)),
                          sp);
-    case K::Decimal: return json::value(std::round((f.min + rng.uniform() * span) * 100) / 100, sp);
+    case K::Decimal:
+      return json::value(std::round((f.min + rng.uniform() * span) * 100) / 100, sp);
     case K::Duration:
       return json::value(json::string(
           fmt::format("{}s", static_cast<std::int64_t>(f.min) +
                                  static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(span) + 1))),
           sp));
     case K::Time:
-      return json::value(
-          json::string(vm::format_time_utc(static_cast<vm::Time>(f.min) +
-                                           static_cast<vm::Time>(rng.below(static_cast<std::uint64_t>(span) + 1))),
-                       sp));
-    default: return json::value(nullptr, sp);
+      return json::value(json::string(
+          vm::format_time_utc(static_cast<vm::Time>(f.min) +
+                              static_cast<vm::Time>(rng.below(static_cast<std::uint64_t>(span) + 1))),
+          sp));
+    default:
+      return json::value(nullptr, sp);
   }
 }
 
@@ -605,8 +645,12 @@ json::value* find_path(json::value& root, std::string_view path) {
 void draw_into(const FieldSpec& f, Rng& rng, json::value& slot) {
   using K = types::Kind;
   switch (f.kind) {
-    case FieldSpec::Kind::Fixed: slot = f.fixed; return;
-    case FieldSpec::Kind::Share: slot = rng.chance(f.share); return;
+    case FieldSpec::Kind::Fixed:
+      slot = f.fixed;
+      return;
+    case FieldSpec::Kind::Share:
+      slot = rng.chance(f.share);
+      return;
     case FieldSpec::Kind::OneOf: {
       const double u = rng.uniform();
       std::size_t i = 0;
@@ -617,39 +661,58 @@ void draw_into(const FieldSpec& f, Rng& rng, json::value& slot) {
         slot = f.values[i];
       return;
     }
-    case FieldSpec::Kind::Range: break;
+    case FieldSpec::Kind::Range:
+      break;
   }
   const double span = f.max - f.min;
   const auto whole = [&] {
-    return static_cast<std::int64_t>(f.min) + static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(span) + 1));
+    return static_cast<std::int64_t>(f.min) +
+           static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(span) + 1));
   };
   switch (f.type) {
-    case K::Int: slot = whole(); return;
-    case K::Decimal: slot = std::round((f.min + rng.uniform() * span) * 100) / 100; return;
+    case K::Int:
+      slot = whole();
+      return;
+    case K::Decimal:
+      slot = std::round((f.min + rng.uniform() * span) * 100) / 100;
+      return;
     case K::Duration: {
       char buf[32];
       const auto r = fmt::format_to_n(buf, sizeof buf, "{}s", whole());
       set_string(slot, std::string_view(buf, r.size));
       return;
     }
-    case K::Time: set_string(slot, vm::format_time_utc(whole())); return;
-    default: slot = nullptr; return;
+    case K::Time:
+      set_string(slot, vm::format_time_utc(whole()));
+      return;
+    default:
+      slot = nullptr;
+      return;
   }
 }
 
 json::value default_value(const types::Type& type, vm::Time start) {
   using K = types::Kind;
   switch (type.kind) {
-    case K::Bool: return false;
-    case K::Int: return 0;
+    case K::Bool:
+      return false;
+    case K::Int:
+      return 0;
     case K::Decimal:
-    case K::Percent: return 0;
-    case K::String: return "";
-    case K::Time: return json::string(vm::format_time_utc(start));
-    case K::Duration: return "0s";
-    case K::Clock: return "00:00";
-    case K::List: return json::array();
-    default: return nullptr;
+    case K::Percent:
+      return 0;
+    case K::String:
+      return "";
+    case K::Time:
+      return json::string(vm::format_time_utc(start));
+    case K::Duration:
+      return "0s";
+    case K::Clock:
+      return "00:00";
+    case K::List:
+      return json::array();
+    default:
+      return nullptr;
   }
 }
 

@@ -2,13 +2,12 @@
 // from them, and the filling of a JSON object from field specs. Private to cascade_simulate.
 #pragma once
 
+#include <boost/json.hpp>
 #include <cmath>
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <boost/json.hpp>
 
 #include "cascade/simulate/simulate.hpp"
 
@@ -56,9 +55,15 @@ inline double normal(Rng& rng) {
 inline std::int64_t draw(const Delay& d, Rng& rng) {
   double s = 0;
   switch (d.kind) {
-    case Delay::Kind::Fixed: s = d.a; break;
-    case Delay::Kind::LogNormal: s = std::exp(d.a + d.b * normal(rng)); break;
-    case Delay::Kind::Exponential: s = -d.a * std::log(rng.open_uniform()); break;
+    case Delay::Kind::Fixed:
+      s = d.a;
+      break;
+    case Delay::Kind::LogNormal:
+      s = std::exp(d.a + d.b * normal(rng));
+      break;
+    case Delay::Kind::Exponential:
+      s = -d.a * std::log(rng.open_uniform());
+      break;
   }
   if (!(s >= 0)) s = 0;
   if (s > 315360000.0) s = 315360000.0;

@@ -25,7 +25,8 @@ std::string grouped(std::uint64_t n) {
 // Micro-units → "1,234.56" (rounded to the cent, half away from zero).
 std::string money(std::int64_t micros) {
   const bool negative = micros < 0;
-  const std::uint64_t m = negative ? 0 - static_cast<std::uint64_t>(micros) : static_cast<std::uint64_t>(micros);
+  const std::uint64_t m =
+      negative ? 0 - static_cast<std::uint64_t>(micros) : static_cast<std::uint64_t>(micros);
   const std::uint64_t cents = (m + 5000) / 10000;
   return fmt::format("{}{}.{:02}", negative ? "-" : "", grouped(cents / 100), cents % 100);
 }
@@ -65,33 +66,37 @@ std::string render_text(const Report& r) {
   const std::string& cur = r.currency;
   o += fmt::format("Forecast for `{}`: {} recipients, seed {}\n", r.scenario, grouped(r.recipients), r.seed);
   o += fmt::format("  triggers from {} over {}\n\n", vm::format_time_utc(r.start), duration(r.window));
-  o += fmt::format("Started        {} ({}): treated {}, control {}\n", grouped(r.started), percent(r.started, r.recipients),
-                   grouped(r.treated), grouped(r.control));
+  o += fmt::format("Started        {} ({}): treated {}, control {}\n", grouped(r.started),
+                   percent(r.started, r.recipients), grouped(r.treated), grouped(r.control));
   if (!r.not_started.empty()) o += fmt::format("Not started    {}\n", counts(r.not_started));
-  o += fmt::format("Reach          delivered {} ({}), opened {} ({}) of all recipients\n", percent(r.reached_delivered, r.recipients),
-                   grouped(r.reached_delivered), percent(r.reached_opened, r.recipients), grouped(r.reached_opened));
+  o += fmt::format("Reach          delivered {} ({}), opened {} ({}) of all recipients\n",
+                   percent(r.reached_delivered, r.recipients), grouped(r.reached_delivered),
+                   percent(r.reached_opened, r.recipients), grouped(r.reached_opened));
   if (r.reach_median)
-    o += fmt::format("Time to reach  median {}, p90 {} (start → first delivered message)\n", duration(*r.reach_median),
-                     duration(*r.reach_p90));
+    o += fmt::format("Time to reach  median {}, p90 {} (start → first delivered message)\n",
+                     duration(*r.reach_median), duration(*r.reach_p90));
   o += "\n";
-  o += fmt::format("{:<10}{:>12}{:>12}{:>12}{:>12}{:>12}{:>16}\n", "channel", "sends", "delivered", "opened", "clicked", "failed",
-                   "cost, " + cur);
+  o += fmt::format("{:<10}{:>12}{:>12}{:>12}{:>12}{:>12}{:>16}\n", "channel", "sends", "delivered", "opened",
+                   "clicked", "failed", "cost, " + cur);
   for (const ChannelReport& c : r.channels) {
-    o += fmt::format("{:<10}{:>12}{:>12}{:>12}{:>12}{:>12}{:>16}\n", c.name, grouped(c.sends), grouped(c.delivered),
-                     grouped(c.opened), grouped(c.clicked), grouped(c.failed), money(c.cost_micros));
+    o += fmt::format("{:<10}{:>12}{:>12}{:>12}{:>12}{:>12}{:>16}\n", c.name, grouped(c.sends),
+                     grouped(c.delivered), grouped(c.opened), grouped(c.clicked), grouped(c.failed),
+                     money(c.cost_micros));
   }
   o += fmt::format("{:<10}{:>76}\n\n", "total", money(r.cost_micros));
   o += fmt::format("Failures       {}\n", counts(r.failures));
   if (r.has_sms_price)
-    o += fmt::format("Saved          {} {} against SMS to everyone started ({} {}, {:.2f} segments per SMS)\n",
-                     money(r.all_sms_micros - r.cost_micros), cur, money(r.all_sms_micros), cur, r.sms_segments_mean);
+    o += fmt::format(
+        "Saved          {} {} against SMS to everyone started ({} {}, {:.2f} segments per SMS)\n",
+        money(r.all_sms_micros - r.cost_micros), cur, money(r.all_sms_micros), cur, r.sms_segments_mean);
   else
     o += "Saved          – against SMS to everyone (the project has no SMS channel)\n";
   o += fmt::format("               {} {} against every reachable channel at once ({} {})\n",
                    money(r.all_channels_micros - r.cost_micros), cur, money(r.all_channels_micros), cur);
   if (r.has_goal)
-    o += fmt::format("Conversions    treated {} of {} ({}), control {} of {} ({}) — goal `{}`\n", grouped(r.converted_treated),
-                     grouped(r.treated), percent(r.converted_treated, r.treated), grouped(r.converted_control),
+    o += fmt::format("Conversions    treated {} of {} ({}), control {} of {} ({}) — goal `{}`\n",
+                     grouped(r.converted_treated), grouped(r.treated),
+                     percent(r.converted_treated, r.treated), grouped(r.converted_control),
                      grouped(r.control), percent(r.converted_control, r.control), r.goal);
   else
     o += "Conversions    – (the scenario has no goal)\n";
@@ -130,7 +135,8 @@ class JsonWriter {
   JsonWriter& fraction(std::string_view k, double v) { return raw(k, trimmed(fmt::format("{:.6f}", v))); }
   JsonWriter& money(std::string_view k, std::int64_t micros) {
     const bool negative = micros < 0;
-    const std::uint64_t m = negative ? 0 - static_cast<std::uint64_t>(micros) : static_cast<std::uint64_t>(micros);
+    const std::uint64_t m =
+        negative ? 0 - static_cast<std::uint64_t>(micros) : static_cast<std::uint64_t>(micros);
     return raw(k, trimmed(fmt::format("{}{}.{:06}", negative ? "-" : "", m / 1000000, m % 1000000)));
   }
   JsonWriter& null(std::string_view k) { return raw(k, "null"); }
@@ -177,17 +183,28 @@ void counts(JsonWriter& w, std::string_view key, const std::map<std::string, std
 std::string render_json(const Report& r) {
   JsonWriter w;
   w.open();
-  w.num("version", kReportVersion).str("scenario", r.scenario).num("seed", r.seed).num("recipients", r.recipients);
+  w.num("version", kReportVersion)
+      .str("scenario", r.scenario)
+      .num("seed", r.seed)
+      .num("recipients", r.recipients);
   w.str("start", vm::format_time_utc(r.start)).num("window_seconds", r.window).str("currency", r.currency);
   w.open("started").num("total", r.started).num("treated", r.treated).num("control", r.control).close();
   counts(w, "not_started", r.not_started);
   w.open("reach");
-  w.open("delivered").num("count", r.reached_delivered).fraction("share", ratio(r.reached_delivered, r.recipients)).close();
-  w.open("opened").num("count", r.reached_opened).fraction("share", ratio(r.reached_opened, r.recipients)).close();
+  w.open("delivered")
+      .num("count", r.reached_delivered)
+      .fraction("share", ratio(r.reached_delivered, r.recipients))
+      .close();
+  w.open("opened")
+      .num("count", r.reached_opened)
+      .fraction("share", ratio(r.reached_opened, r.recipients))
+      .close();
   w.close();
   w.open("time_to_reach");
-  if (r.reach_median) w.num("median_seconds", *r.reach_median).num("p90_seconds", *r.reach_p90);
-  else w.null("median_seconds").null("p90_seconds");
+  if (r.reach_median)
+    w.num("median_seconds", *r.reach_median).num("p90_seconds", *r.reach_p90);
+  else
+    w.null("median_seconds").null("p90_seconds");
   w.close();
   w.open_array("channels");
   for (const ChannelReport& c : r.channels) {
@@ -201,17 +218,29 @@ std::string render_json(const Report& r) {
   w.money("cost", r.cost_micros);
   w.open("savings").fraction("sms_segments_mean", r.sms_segments_mean);
   if (r.has_sms_price)
-    w.open("all_sms").money("baseline", r.all_sms_micros).money("saved", r.all_sms_micros - r.cost_micros).close();
+    w.open("all_sms")
+        .money("baseline", r.all_sms_micros)
+        .money("saved", r.all_sms_micros - r.cost_micros)
+        .close();
   else
     w.null("all_sms");
-  w.open("all_channels").money("baseline", r.all_channels_micros).money("saved", r.all_channels_micros - r.cost_micros).close();
+  w.open("all_channels")
+      .money("baseline", r.all_channels_micros)
+      .money("saved", r.all_channels_micros - r.cost_micros)
+      .close();
   w.close();
   if (r.has_goal) {
     w.open("conversions").str("goal", r.goal);
-    w.open("treated").num("converted", r.converted_treated).num("started", r.treated)
-        .fraction("rate", ratio(r.converted_treated, r.treated)).close();
-    w.open("control").num("converted", r.converted_control).num("started", r.control)
-        .fraction("rate", ratio(r.converted_control, r.control)).close();
+    w.open("treated")
+        .num("converted", r.converted_treated)
+        .num("started", r.treated)
+        .fraction("rate", ratio(r.converted_treated, r.treated))
+        .close();
+    w.open("control")
+        .num("converted", r.converted_control)
+        .num("started", r.control)
+        .fraction("rate", ratio(r.converted_control, r.control))
+        .close();
     w.close();
   } else {
     w.null("conversions");

@@ -49,14 +49,16 @@ struct Person {
   Rng rng;  // behaviour: start instant, then every answer, in the person's own time order
   vm::Time start = -1;
   vm::Time first_delivered = -1;
-  std::uint32_t avail = 0;  // bit c: config channel c has an address, consent and a provider
+  std::uint32_t avail = 0;   // bit c: config channel c has an address, consent and a provider
   std::uint32_t sample = 0;  // the sample line this person's profile is (profile samples)
   bool control = false, delivered = false, opened = false;
 };
 
 constexpr vm::Time kFar = vm::kNever / 4;  // wake-ups beyond this are left to finish()
 
-vm::Time later(vm::Time t, std::int64_t d) { return t >= kFar - d ? kFar : t + d; }
+vm::Time later(vm::Time t, std::int64_t d) {
+  return t >= kFar - d ? kFar : t + d;
+}
 
 // "s17" / "m17" → 17; 0 when the text is not that form.
 std::uint64_t number_after(std::string_view s, char prefix) {
@@ -68,9 +70,14 @@ std::uint64_t number_after(std::string_view s, char prefix) {
 
 class Simulation {
  public:
-  Simulation(const vm::Config& config, const bytecode::Module& module, const Audience& audience, const Rates& rates,
-             const Options& options, Report& report)
-      : config_(config), module_(module), audience_(audience), rates_(rates), options_(options), report_(report) {}
+  Simulation(const vm::Config& config, const bytecode::Module& module, const Audience& audience,
+             const Rates& rates, const Options& options, Report& report)
+      : config_(config),
+        module_(module),
+        audience_(audience),
+        rates_(rates),
+        options_(options),
+        report_(report) {}
 
   std::optional<Error> run();
 
@@ -91,7 +98,7 @@ class Simulation {
   std::optional<Error> make_profile(std::uint64_t k, Person& person, vm::Record& out);
   std::optional<Error> make_trigger(std::uint64_t k, vm::Record& out);
   std::optional<Error> make_goal(std::uint64_t k, Person& person, vm::Record& out);
-  void fill_trigger(std::uint64_t k);  // draws k's trigger payload into trigger_scratch_
+  void fill_trigger(std::uint64_t k);          // draws k's trigger payload into trigger_scratch_
   std::uint32_t sample_line(std::uint64_t k);  // called with k ascending
 
   const vm::Config& config_;
@@ -126,7 +133,7 @@ class Simulation {
   std::vector<std::pair<json::value*, double>> consent_slots_;
   std::vector<FieldSpec> trigger_specs_;
   std::vector<const FieldSpec*> profile_varying_, trigger_varying_, goal_varying_;
-  std::vector<std::pair<std::string, std::string>> address_values_;  // field, address pattern kind
+  std::vector<std::pair<std::string, std::string>> address_values_;     // field, address pattern kind
   std::vector<std::pair<std::string, std::string>> goal_from_trigger_;  // goal path ← trigger path
   std::vector<std::pair<int, int>> channel_fields_;  // per config channel: address leaf, consent leaf
   std::vector<int> report_channel_;                  // config channel → index in report_.channels, or -1
@@ -175,16 +182,19 @@ std::optional<Error> Simulation::prepare() {
   report_.window = window_;
 
   switch (module_.scenario.trigger) {
-    case bytecode::TriggerKind::Event: break;
+    case bytecode::TriggerKind::Event:
+      break;
     case bytecode::TriggerKind::Manual:
       manual_ = true;  // one broadcast at the start: no spread
       window_ = 0;
       report_.window = 0;
       break;
     case bytecode::TriggerKind::Every:
-      return Error{"", 0, 0,
-                   fmt::format("scenario `{}` is `trigger every`: simulate forecasts event-triggered and manual scenarios",
-                               report_.scenario)};
+      return Error{
+          "", 0, 0,
+          fmt::format(
+              "scenario `{}` is `trigger every`: simulate forecasts event-triggered and manual scenarios",
+              report_.scenario)};
   }
 
   profile_shape_ = vm::Shape::of(config_.profile);
@@ -208,9 +218,11 @@ std::optional<Error> Simulation::prepare() {
   // specs are drawn per recipient on a copy.
   auto base = [&](const vm::Shape& shape, json::object& out) {
     for (std::size_t i = 0; i < shape.size(); ++i)
-      if (!shape.type(i).optional) detail::set_path(out, shape.path(i), detail::default_value(shape.type(i), start_));
+      if (!shape.type(i).optional)
+        detail::set_path(out, shape.path(i), detail::default_value(shape.type(i), start_));
   };
-  auto apply = [&](const std::vector<FieldSpec>& specs, json::object& out, std::vector<const FieldSpec*>& varying) {
+  auto apply = [&](const std::vector<FieldSpec>& specs, json::object& out,
+                   std::vector<const FieldSpec*>& varying) {
     for (const FieldSpec& f : specs) {
       if (f.kind == FieldSpec::Kind::Fixed)
         detail::set_path(out, f.path, f.fixed);
@@ -233,15 +245,19 @@ std::optional<Error> Simulation::prepare() {
     // The audience's trigger values first, then the rates' (which win on the same field).
     std::vector<FieldSpec> merged = audience_.trigger;
     for (const FieldSpec& f : rates_.trigger) {
-      auto same = std::find_if(merged.begin(), merged.end(), [&](const FieldSpec& s) { return s.path == f.path; });
-      if (same != merged.end()) *same = f; else merged.push_back(f);
+      auto same =
+          std::find_if(merged.begin(), merged.end(), [&](const FieldSpec& s) { return s.path == f.path; });
+      if (same != merged.end())
+        *same = f;
+      else
+        merged.push_back(f);
     }
     trigger_specs_ = std::move(merged);
     apply(trigger_specs_, trigger_base_, trigger_varying_);
   }
   // The scratch values: every varying leaf present (null until drawn), then the pointers.
-  auto scratch = [&](const json::object& base_object, const std::vector<const FieldSpec*>& varying, json::value& out,
-                     std::vector<Slot>& slots) {
+  auto scratch = [&](const json::object& base_object, const std::vector<const FieldSpec*>& varying,
+                     json::value& out, std::vector<Slot>& slots) {
     json::object o = base_object;
     for (const FieldSpec* f : varying) detail::set_path(o, f->path, nullptr);
     out = std::move(o);
@@ -259,7 +275,8 @@ std::optional<Error> Simulation::prepare() {
         if (a.field == field) share = a.share;
       const int leaf = profile_shape_.index(field);
       const bool required = leaf >= 0 && !profile_shape_.type(static_cast<std::size_t>(leaf)).optional;
-      address_slots_.push_back(AddressSlot{detail::find_path(profile_scratch_, field), share, kind, required});
+      address_slots_.push_back(
+          AddressSlot{detail::find_path(profile_scratch_, field), share, kind, required});
     }
     for (const Audience::Share& c : audience_.consents)
       consent_slots_.emplace_back(detail::find_path(profile_scratch_, c.field), c.share);
@@ -274,7 +291,8 @@ std::optional<Error> Simulation::prepare() {
     if (!manual_) {
       for (std::size_t i = 0; i < goal_shape_.size(); ++i) {
         const std::string path(goal_shape_.path(i));
-        if (std::any_of(rates_.goal_event.begin(), rates_.goal_event.end(), [&](const FieldSpec& f) { return f.path == path; }))
+        if (std::any_of(rates_.goal_event.begin(), rates_.goal_event.end(),
+                        [&](const FieldSpec& f) { return f.path == path; }))
           continue;
         const int t = trigger_shape_.index(path);
         if (t >= 0 && trigger_shape_.type(static_cast<std::size_t>(t)).kind == goal_shape_.type(i).kind)
@@ -289,9 +307,9 @@ std::optional<Error> Simulation::prepare() {
   report_channel_.assign(config_.channels.size(), -1);
   avail_treated_.assign(config_.channels.size(), 0);
   for (std::size_t c = 0; c < config_.channels.size(); ++c) {
-    const bool used = std::any_of(module_.channels.begin(), module_.channels.end(), [&](const bytecode::Channel& mc) {
-      return module_.str(mc.name) == config_.channels[c].name;
-    });
+    const bool used = std::any_of(
+        module_.channels.begin(), module_.channels.end(),
+        [&](const bytecode::Channel& mc) { return module_.str(mc.name) == config_.channels[c].name; });
     if (!used) continue;
     report_channel_[c] = static_cast<int>(report_.channels.size());
     ChannelReport cr;
@@ -332,8 +350,8 @@ std::optional<Error> Simulation::make_profile(std::uint64_t k, Person& person, v
   const json::value& v = *profile;
   if (auto e = vm::decode(profile_shape_, v, out))
     return Error{audience_.file, 0, 0,
-                 fmt::format("the profile of s{} does not fit the schema: {}{}", k, e->pointer.empty() ? "" : e->pointer + ": ",
-                             e->message)};
+                 fmt::format("the profile of s{} does not fit the schema: {}{}", k,
+                             e->pointer.empty() ? "" : e->pointer + ": ", e->message)};
   person.avail = 0;
   for (std::size_t c = 0; c < config_.channels.size() && c < 32; ++c) {
     if (!config_.channels[c].has_provider) continue;
@@ -389,7 +407,8 @@ std::optional<Error> Simulation::make_goal(std::uint64_t k, Person& person, vm::
         detail::set_path(o, goal_path, json::value(*at, o.storage()));
     }
   }
-  for (const FieldSpec* f : goal_varying_) detail::set_path(o, f->path, detail::draw_field(*f, person.rng, o.storage()));
+  for (const FieldSpec* f : goal_varying_)
+    detail::set_path(o, f->path, detail::draw_field(*f, person.rng, o.storage()));
   if (auto e = vm::decode(goal_shape_, v, out))
     return Error{rates_.file, 0, 0,
                  fmt::format("the goal payload does not fit event `{}`: {}{}", report_.goal,
@@ -490,10 +509,12 @@ void Simulation::on_record(const vm::TraceRecord& r) {
       }
       break;
     }
-    case vm::Action::Event: break;
+    case vm::Action::Event:
+      break;
     case vm::Action::End:
       count(outcomes_, vm::outcome_name(r.outcome));
-      if (r.outcome == vm::Outcome::Converted) ++(p.control ? report_.converted_control : report_.converted_treated);
+      if (r.outcome == vm::Outcome::Converted)
+        ++(p.control ? report_.converted_control : report_.converted_treated);
       break;
   }
 }
@@ -512,7 +533,9 @@ std::optional<Error> Simulation::run_batch(std::uint64_t lo, std::uint64_t hi) {
   for (std::uint64_t k = lo + 1; k <= hi; ++k) {
     Person& p = persons_[k - lo - 1];
     p.rng = detail::stream(options_.seed, k, kBehaviourStream);
-    const vm::Time t = manual_ || window_ <= 0 ? start_ : start_ + static_cast<vm::Time>(p.rng.below(static_cast<std::uint64_t>(window_)));
+    const vm::Time t = manual_ || window_ <= 0
+                           ? start_
+                           : start_ + static_cast<vm::Time>(p.rng.below(static_cast<std::uint64_t>(window_)));
     order.emplace_back(t, static_cast<std::uint32_t>(k - lo - 1));
     if (audience_.is_sample) p.sample = sample_line(k);
   }
@@ -546,7 +569,8 @@ std::optional<Error> Simulation::run_batch(std::uint64_t lo, std::uint64_t hi) {
           break;
         case ItemKind::Status:
           if (fail(engine.advance(item.at))) return engine_error_;
-          if (fail(engine.status(item.at, id(k, 's'), id(item.message, 'm'), {}, item.status))) return engine_error_;
+          if (fail(engine.status(item.at, id(k, 's'), id(item.message, 'm'), {}, item.status)))
+            return engine_error_;
           break;
         case ItemKind::Goal: {
           vm::Record record;
@@ -597,7 +621,8 @@ std::optional<Error> Simulation::run() {
     auto rank = [&](double q) {
       std::size_t i = static_cast<std::size_t>(std::ceil(q * static_cast<double>(reach_times_.size())));
       i = std::clamp<std::size_t>(i, 1, reach_times_.size()) - 1;
-      std::nth_element(reach_times_.begin(), reach_times_.begin() + static_cast<std::ptrdiff_t>(i), reach_times_.end());
+      std::nth_element(reach_times_.begin(), reach_times_.begin() + static_cast<std::ptrdiff_t>(i),
+                       reach_times_.end());
       return reach_times_[i];
     };
     report_.reach_median = rank(0.5);
@@ -605,17 +630,20 @@ std::optional<Error> Simulation::run() {
   }
 
   // Savings (docs/simulate.md; `cascade report` uses the same definitions).
-  const double segments = sms_sends_ > 0 ? static_cast<double>(sms_segments_) / static_cast<double>(sms_sends_) : 1.0;
+  const double segments =
+      sms_sends_ > 0 ? static_cast<double>(sms_segments_) / static_cast<double>(sms_sends_) : 1.0;
   report_.sms_segments_mean = segments;
   for (const vm::ChannelConfig& c : config_.channels) {
     if (c.kind != "sms") continue;
     report_.has_sms_price = true;
-    report_.all_sms_micros = std::llround(static_cast<double>(report_.treated) * static_cast<double>(c.cost_micros) * segments);
+    report_.all_sms_micros =
+        std::llround(static_cast<double>(report_.treated) * static_cast<double>(c.cost_micros) * segments);
     break;
   }
   double all = 0;
   for (std::size_t c = 0; c < config_.channels.size(); ++c) {
-    const double price = static_cast<double>(config_.channels[c].cost_micros) * (config_.channels[c].kind == "sms" ? segments : 1.0);
+    const double price = static_cast<double>(config_.channels[c].cost_micros) *
+                         (config_.channels[c].kind == "sms" ? segments : 1.0);
     all += static_cast<double>(avail_treated_[c]) * price;
   }
   report_.all_channels_micros = std::llround(all);

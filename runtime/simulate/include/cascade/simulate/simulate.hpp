@@ -23,13 +23,12 @@
 // It links the runtime only; the CLI compiles the scenario and builds the vm::Config.
 #pragma once
 
+#include <boost/json/value.hpp>
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <boost/json/value.hpp>
 
 #include "cascade/bytecode/module.hpp"
 #include "cascade/vm/engine.hpp"
@@ -56,8 +55,8 @@ struct Delay {
 struct FieldSpec {
   std::string path;  // dotted leaf path ("consent.email", "total")
   enum class Kind : std::uint8_t { Fixed, Range, OneOf, Share } kind = Kind::Fixed;
-  boost::json::value fixed;               // Fixed: the JSON value decode() accepts
-  double min = 0, max = 0;                // Range: numbers, seconds or Unix seconds
+  boost::json::value fixed;                // Fixed: the JSON value decode() accepts
+  double min = 0, max = 0;                 // Range: numbers, seconds or Unix seconds
   std::vector<boost::json::value> values;  // OneOf
   std::vector<double> cumulative;          // OneOf: cumulative weights, last = 1
   double share = 0;                        // Share (bool): chance of true
@@ -102,24 +101,24 @@ std::string_view goal_event_name(const bytecode::Module& module);
 // Reads and checks an audience file: `.jsonl` (or `.ndjson`) is a profile sample, anything
 // else a YAML (or JSON) shares file. `module` is the scenario (its trigger event's payload is
 // what a `trigger:` section fills). nullopt on success.
-std::optional<Error> load_audience(const std::string& path, const vm::Config& config, const bytecode::Module& module,
-                                   Audience& out);
+std::optional<Error> load_audience(const std::string& path, const vm::Config& config,
+                                   const bytecode::Module& module, Audience& out);
 // Reads and checks a rates file (YAML or JSON) against the config's channels and schemas and
 // the scenario (every channel it sends on needs rates).
-std::optional<Error> load_rates(const std::string& path, const vm::Config& config, const bytecode::Module& module,
-                                Rates& out);
+std::optional<Error> load_rates(const std::string& path, const vm::Config& config,
+                                const bytecode::Module& module, Rates& out);
 
 struct Options {
   std::uint64_t recipients = 10000;
   std::uint64_t seed = 1;
-  std::optional<vm::Time> start;        // overrides the rates file
-  std::optional<std::int64_t> window;   // overrides the rates file
-  std::uint32_t batch = 8192;           // recipients per engine (small: the queue stays in cache)
-  vm::Engine::Sink trace;               // when set, also receives every trace record
+  std::optional<vm::Time> start;       // overrides the rates file
+  std::optional<std::int64_t> window;  // overrides the rates file
+  std::uint32_t batch = 8192;          // recipients per engine (small: the queue stays in cache)
+  vm::Engine::Sink trace;              // when set, also receives every trace record
 };
 
-inline constexpr vm::Time kDefaultStart = 1772409600;     // 2026-03-02T00:00:00Z, a Monday
-inline constexpr std::int64_t kDefaultWindow = 86400;      // one day
+inline constexpr vm::Time kDefaultStart = 1772409600;  // 2026-03-02T00:00:00Z, a Monday
+inline constexpr std::int64_t kDefaultWindow = 86400;  // one day
 inline constexpr int kReportVersion = 1;
 
 struct ChannelReport {
@@ -138,7 +137,7 @@ struct Report {
   std::uint64_t started = 0, treated = 0, control = 0;
   std::map<std::string, std::uint64_t> not_started;  // refused starts by reason
   std::uint64_t reached_delivered = 0, reached_opened = 0;
-  std::vector<ChannelReport> channels;  // the scenario's channels, in project order
+  std::vector<ChannelReport> channels;            // the scenario's channels, in project order
   std::map<std::string, std::uint64_t> failures;  // no_address, no_consent, …, failed
   std::int64_t cost_micros = 0;
   bool has_sms_price = false;
