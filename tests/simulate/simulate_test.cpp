@@ -154,7 +154,7 @@ using Line = std::tuple<long, int, std::string>;
 std::string at(long minutes) {
   // 2026-03-02T07:00:00Z (fixed.rates.yaml's start) + minutes.
   const long total = 7 * 60 + minutes;
-  char buf[32];
+  char buf[96];
   std::snprintf(buf, sizeof buf, "2026-03-%02ldT%02ld:%02ld:00Z", 2 + total / 1440, total / 60 % 24,
                 total % 60);
   return buf;
