@@ -186,6 +186,49 @@ BOOST_AUTO_TEST_CASE(mermaid_parser_accepts_every_output) {
   fs::remove_all(dir);
 }
 
+// Every scenario the other test suites check without errors (lint cases, lowering cases) draws:
+// odd shapes (unreachable statements, zero waits, nested cascades, empty splits) included,
+// and Mermaid's parser accepts all of them.
+BOOST_AUTO_TEST_CASE(every_checked_test_scenario_draws) {
+  const fs::path dir = temp_dir("corpus");
+  std::vector<std::string> files;
+  std::size_t drawn = 0;
+  for (const char* root : {"tests/golden/check", "tests/lower/cases"}) {
+    for (const auto& e : fs::recursive_directory_iterator(root)) {
+      if (e.path().extension() != ".cascade") continue;
+      driver::CheckRequest req;
+      req.paths = {e.path().string()};
+      driver::CheckOutcome out = driver::check(req);
+      if (!out.project) {
+        req.project_file = "examples/cascade.yaml";
+        out = driver::check(req);
+      }
+      if (!out.project || out.diagnostics.has_errors()) continue;
+      std::vector<graph::Graph> graphs;
+      for (const ast::Scenario* sc : graph::scenarios(out.checked)) graphs.push_back(graph::build(*out.project, *sc));
+      if (graphs.empty()) continue;
+      BOOST_TEST_CONTEXT(e.path().string()) {
+        for (const graph::Graph& g : graphs) {
+          BOOST_TEST_REQUIRE(!g.nodes.empty());
+          BOOST_TEST((g.nodes.front().kind == graph::NodeKind::Entry));
+          for (const graph::Edge& edge : g.edges) BOOST_TEST((edge.from < g.nodes.size() && edge.to < g.nodes.size()));
+        }
+        const std::string dot = graph::to_dot(graphs);
+        BOOST_TEST(dot.starts_with("digraph cascade {\n"));
+        BOOST_TEST(dot.ends_with("}\n"));
+        const fs::path mmd = dir / (std::to_string(files.size()) + ".mmd");
+        std::ofstream(mmd, std::ios::binary) << graph::to_mermaid(graphs);
+        files.push_back(mmd.string());
+        ++drawn;
+      }
+    }
+  }
+  BOOST_TEST(drawn >= 12u);
+  const auto r = mermaid_check(files);
+  BOOST_TEST(r.exit_code == 0, r.out << r.err);
+  fs::remove_all(dir);
+}
+
 BOOST_AUTO_TEST_CASE(svg_is_well_formed_with_a_node_per_send) {
   const fs::path dir = temp_dir("svg");
   for (const std::string stem : {"abandoned_cart", "webinar"}) {

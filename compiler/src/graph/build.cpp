@@ -155,7 +155,7 @@ class Builder {
         if (g->where)
           for (std::string& l : labels::wrap("where " + expr_text(*g->where), labels::kWidth, 2)) lines.push_back(std::move(l));
         if (g->within)
-          lines.push_back("within " + duration_expr(*g->within));
+          lines.push_back("within " + duration_expr(g->within.get()));
         else
           lines.push_back("within " + labels::duration(project_.goal_window_seconds) + " (project)");
         lines.emplace_back("converted");
@@ -198,16 +198,17 @@ class Builder {
             connect(in, node);
             return {{node, "", EdgeKind::Flow}};
           } else if constexpr (std::is_same_v<T, ast::Wait>) {
-            append(in, "after " + duration_expr(*n.duration));
+            append(in, "after " + duration_expr(n.duration.get()));
             return in;
           } else if constexpr (std::is_same_v<T, ast::WaitUntil>) {
-            if (const auto* c = std::get_if<ast::ClockLit>(&n.time->node))
+            const auto* c = n.time ? std::get_if<ast::ClockLit>(&n.time->node) : nullptr;
+            if (c)
               append(in, "until " + labels::clock(c->minutes) + " local time");
             else
-              append(in, "until " + expr_text(*n.time));
+              append(in, "until " + text(n.time.get()));
             return in;
           } else if constexpr (std::is_same_v<T, ast::If>) {
-            const std::size_t d = add(NodeKind::Decision, labels::wrap(expr_text(*n.cond) + "?", labels::kWidth, 3));
+            const std::size_t d = add(NodeKind::Decision, labels::wrap(text(n.cond.get()) + "?", labels::kWidth, 3));
             connect(in, d);
             Frontier out = block(n.then_block, {{d, "yes", EdgeKind::Flow}});
             Frontier no{{d, "no", EdgeKind::Flow}};
@@ -226,7 +227,7 @@ class Builder {
               std::string question = l.happened;
               if (n.outcome.where) question += " where " + expr_text(*n.outcome.where);
               from = add(NodeKind::Decision,
-                         labels::wrap(question + " within " + duration_expr(*n.within) + "?", labels::kWidth, 4));
+                         labels::wrap(question + " within " + duration_expr(n.within.get()) + "?", labels::kWidth, 4));
               connect(in, from);
             }
             Frontier out = block(n.then_block, {{from, l.missed, EdgeKind::Flow}});
@@ -285,16 +286,20 @@ class Builder {
     }
   }
 
-  std::string duration_expr(const ast::Expr& e) const {
-    if (const auto* d = std::get_if<ast::DurationLit>(&e.node)) return lit(*d);
-    return expr_text(e);
+  // The checker accepted the scenario, so expressions are there; "?" keeps a tree that
+  // lost one (a parser recovery) drawable instead of a null dereference.
+  static std::string text(const ast::Expr* e) { return e ? expr_text(*e) : std::string("?"); }
+
+  static std::string duration_expr(const ast::Expr* e) {
+    if (const auto* d = e ? std::get_if<ast::DurationLit>(&e->node) : nullptr) return lit(*d);
+    return text(e);
   }
 
   // A duration as the author spelled it (24h stays 24h), in its canonical form.
   static std::string lit(const ast::DurationLit& d) { return d.text.empty() ? labels::duration(d.seconds) : d.text; }
 
   OutcomeLabels outcome_labels(const ast::Outcome& o, const ast::Expr* within) const {
-    const std::string in = within ? " in " + duration_expr(*within) : std::string();
+    const std::string in = within ? " in " + duration_expr(within) : std::string();
     if (o.kind == ast::OutcomeKind::Event) return {"no " + o.event.name + in, o.event.name};
     const std::string_view word = o.kind == ast::OutcomeKind::Delivered ? "delivered"
                                   : o.kind == ast::OutcomeKind::Opened  ? "opened"
