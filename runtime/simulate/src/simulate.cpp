@@ -633,12 +633,17 @@ std::optional<Error> Simulation::run() {
   const double segments =
       sms_sends_ > 0 ? static_cast<double>(sms_segments_) / static_cast<double>(sms_sends_) : 1.0;
   report_.sms_segments_mean = segments;
+  // The SMS price per segment: the channel called `sms` if it is an SMS channel, else the
+  // first channel of kind sms (the rule of `cascade report`, docs/report.md).
+  const vm::ChannelConfig* sms = nullptr;
   for (const vm::ChannelConfig& c : config_.channels) {
     if (c.kind != "sms") continue;
+    if (!sms || c.name == "sms") sms = &c;
+  }
+  if (sms) {
     report_.has_sms_price = true;
     report_.all_sms_micros =
-        std::llround(static_cast<double>(report_.treated) * static_cast<double>(c.cost_micros) * segments);
-    break;
+        std::llround(static_cast<double>(report_.treated) * static_cast<double>(sms->cost_micros) * segments);
   }
   double all = 0;
   for (std::size_t c = 0; c < config_.channels.size(); ++c) {
