@@ -8,7 +8,7 @@ packages=(
   libboost1.81-dev libboost-test1.81-dev libboost-json1.81-dev
   libyaml-cpp-dev libfmt-dev libcli11-dev
   libhowardhinnant-date-dev tzdata
-  libsqlite3-dev
+  libsqlite3-dev libxxhash-dev
   libgraphviz-dev graphviz
   libssl-dev libcurl4-openssl-dev
   python3

@@ -1,6 +1,6 @@
 // The VM engine on the abandoned cart, the same logic and the same measurements as the peers in
 // bench/peers/ (Lua 5.4 coroutines, XState v5 actors; bench/peers/README.md).
-//   bench_engine [N [all|memory|step|step-json [STEP_N]]]   (default 1,000,000 recipients; the
+//   bench_engine [N [all|memory|step|step-json|snapshot [STEP_N]]]   (default 1,000,000 recipients; the
 //   step phases use STEP_N recipients, default N)
 // Prints JSON lines:
 //   {"bench":"vm_memory",…}  N recipients triggered at T0, the clock advanced 1h (every instance
@@ -20,6 +20,9 @@
 //     cancel + schedule). sink "none" counts records by action (to verify the run) and nothing
 //     else; sink "json" also formats every record with append_json into a buffer that is
 //     dropped each MiB (what `cascade run` does minus the write).
+//   {"bench":"vm_snapshot",…}  the daemon's restart path: N waiting instances (the memory phase's
+//     state, profiles and payloads included) saved with Engine::save and restored into a new
+//     engine with Engine::restore; bytes, seconds each way.
 // Timer figures come from bench_timers (same wheel, same cancel+schedule pair as the peers).
 #include <algorithm>
 #include <chrono>
@@ -327,6 +330,28 @@ void step_bench(std::size_t n, bool json_sink) {
   std::fflush(stdout);
 }
 
+// The daemon's restart path: save the engine of N waiting instances, restore it into a new one.
+void snapshot_bench(std::size_t n) {
+  const Compiled c = compile(kCart, "snapshot");
+  Population pop;
+  populate(pop, c, n, false);
+  auto t0 = Clock::now();
+  const std::string bytes = pop.engine->save();
+  const double save_ns = wall_ns(t0);
+  vm::Engine fresh(host::runtime_config(c.project));
+  if (auto err = fresh.load(c.module)) die("load: " + err->message);
+  t0 = Clock::now();
+  if (auto err = fresh.restore(bytes)) die("restore: " + err->message);
+  const double restore_ns = wall_ns(t0);
+  if (fresh.live_instances() != n) die("the restored engine lost instances");
+  const double dn = static_cast<double>(n);
+  std::printf(
+      "{\"bench\":\"vm_snapshot\",\"n\":%zu,\"bytes\":%zu,\"bytes_per_recipient\":%.1f,\"save_s\":%.3f,"
+      "\"restore_s\":%.3f,\"restore_instances_per_s\":%.0f}\n",
+      n, bytes.size(), static_cast<double>(bytes.size()) / dn, save_ns / 1e9, restore_ns / 1e9, dn / (restore_ns / 1e9));
+  std::fflush(stdout);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -342,5 +367,6 @@ int main(int argc, char** argv) {
   if (what == "all" || what == "memory") memory_bench(n);
   if (what == "all" || what == "step") step_bench(step_n, false);
   if (what == "all" || what == "step-json") step_bench(step_n, true);
+  if (what == "all" || what == "snapshot") snapshot_bench(n);
   return 0;
 }

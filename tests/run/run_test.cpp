@@ -165,6 +165,20 @@ BOOST_AUTO_TEST_CASE(golden_trace_of_the_examples) {
   }
 }
 
+// The daemon's restart path end to end: the engine snapshotted and restored into a new one
+// after every input line (and every 5th) leaves the examples' trace byte for byte unchanged.
+BOOST_AUTO_TEST_CASE(restarts_from_snapshots_do_not_change_the_trace) {
+  const std::string expected = read(fs::path(CASCADE_SOURCE_DIR) / "tests/golden/run/examples.trace.jsonl");
+  for (const char* every : {"1", "5"}) {
+    std::vector<std::string> args = examples_run();
+    args.push_back("--restart-every");
+    args.push_back(every);
+    const ProcessResult r = cascade_cmd(args);
+    BOOST_TEST(r.exit_code == 0, r.err);
+    BOOST_TEST((r.out == expected), "the trace with --restart-every " << every << " differs from the golden one");
+  }
+}
+
 BOOST_AUTO_TEST_CASE(test_reports_a_failing_case_with_the_trace) {
   TempDir dir;
   const fs::path file = dir.path / "cart.test.yaml";

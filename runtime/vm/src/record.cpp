@@ -111,6 +111,25 @@ struct RecordAccess {
   }
 };
 
+namespace {
+Value deep_copy(const Value& v, RecordAccess::Storage& storage) {
+  if (v.kind == Kind::String) return Value::string(storage.copy(v.str()));
+  if (v.kind != Kind::List) return v;
+  Value* elements = storage.values(v.size);
+  for (std::uint32_t k = 0; k < v.size; ++k) elements[k] = deep_copy(v.list[k], storage);
+  return Value::list_of(elements, v.size);
+}
+}  // namespace
+
+Record Record::copy_of(std::span<const Value> values) {
+  Record r;
+  std::vector<Value>& out = RecordAccess::values(r);
+  RecordAccess::Storage& storage = RecordAccess::storage(r);
+  out.reserve(values.size());
+  for (const Value& v : values) out.push_back(deep_copy(v, storage));
+  return r;
+}
+
 // --- shape ---------------------------------------------------------------------------------
 
 struct ShapeAccess {

@@ -153,6 +153,16 @@ class Engine {
   // included). Returns the instances still waiting.
   std::size_t finish(std::optional<Time> until);
 
+  // Snapshots, for the daemon's restarts: the whole state — recipients and their profiles,
+  // instances, messages, trigger payloads, timers, send and reentry history, the clock — as
+  // bytes (little-endian, versioned; docs/runtime.md). restore() takes an engine made with the
+  // same Config and the same modules loaded in the same order, before any other input, and
+  // leaves it as the saved one was: the same inputs then give the same trace. Bytes that are
+  // not such a snapshot (truncated, corrupted, from other programs) are an error naming the
+  // byte offset, and leave the engine unusable only in the sense that it must be discarded.
+  std::string save() const;
+  std::optional<EngineError> restore(std::string_view bytes);
+
   Time now() const;
   std::size_t live_instances() const;
   // Memory held by instances and their indexes (not profiles and payloads), for benchmarks.

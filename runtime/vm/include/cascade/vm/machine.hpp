@@ -185,6 +185,8 @@ class Machine {
   // Clears the step arena (the host calls it after it has consumed a step's effects).
   void reset_arena() { arena_.clear(); }
   std::size_t interned_bytes() const { return intern_.memory_bytes(); }
+  // A copy of v whose strings live as long as the machine (a local restored from a snapshot).
+  Value keep(const Value& v) { return intern_.keep(v); }
 
  private:
   struct Ctx;

@@ -73,6 +73,21 @@ class BlockPool {
     return b;
   }
   void give_back(std::uint32_t block) { free_.push_back(block); }
+  // The allocation state, for snapshots: blocks ever made, and the free ones in reuse order.
+  std::uint32_t blocks() const { return count_; }
+  std::size_t width() const { return width_; }
+  const std::vector<std::uint32_t>& free_blocks() const { return free_; }
+  // Makes `count` zeroed blocks with `free` as the free list (a restored pool).
+  void reset_to(std::uint32_t count, std::vector<std::uint32_t> free) {
+    pages_.clear();
+    count_ = 0;
+    for (std::uint32_t b = 0; b < count; ++b) {
+      if (count_ == pages_.size() * kBlocks) pages_.push_back(std::make_unique<T[]>(kBlocks * width_));
+      T* p = at(count_++);
+      for (std::size_t k = 0; k < width_; ++k) p[k] = T{};
+    }
+    free_ = std::move(free);
+  }
 
   std::size_t memory_bytes() const {
     return pages_.size() * kBlocks * width_ * sizeof(T) + pages_.capacity() * sizeof(void*) +

@@ -17,6 +17,7 @@
 
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -60,6 +61,9 @@ class Record {
   // The value of leaf i (null when absent or out of range).
   const Value& get(int i) const;
   std::size_t size() const { return values_.size(); }
+  std::span<const Value> values() const { return values_; }
+  // A record owning copies of `values` (their strings and lists), e.g. rebuilt from a snapshot.
+  static Record copy_of(std::span<const Value> values);
   // Bytes held (values and owned storage), for memory accounting.
   std::size_t memory_bytes() const;
 

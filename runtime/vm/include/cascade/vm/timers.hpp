@@ -96,6 +96,12 @@ public:
     // The earliest pending instant, or nothing when empty. Exact (not a slot boundary).
     std::optional<Time> next_deadline() const;
 
+    // Calls f(id, when) for every pending timer, in no particular order (snapshots).
+    template <class F>
+    void for_each_pending(F&& f) const {
+        for (const Node& n : nodes_)
+            if (list_of(n) < kLists) f(n.id, n.when);
+    }
     std::size_t size() const { return size_; }
     bool empty() const { return size_ == 0; }
     Time now() const { return now_; }
