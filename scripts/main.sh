@@ -24,7 +24,21 @@ trace=$(mktemp)
 "$cascade" run examples/ --profiles examples/profiles.jsonl --events examples/events.jsonl -o "$trace"
 head -n 8 "$trace"
 echo "… $(wc -l < "$trace") trace lines"
-rm -f "$trace"
+echo "== cascade report <that trace> --project examples (the first scenario)"
+"$cascade" report "$trace" --project examples | sed -n 1,24p
+report_html=$(mktemp --suffix=.html)
+"$cascade" report "$trace" --project examples --format html -o "$report_html"
+echo "… and an HTML page of $(wc -c < "$report_html") bytes"
+rm -f "$trace" "$report_html"
 echo "== cascade test examples/"
 "$cascade" test examples/
+echo "== cascade graph examples/abandoned_cart.cascade --format mermaid"
+"$cascade" graph examples/abandoned_cart.cascade --format mermaid
+svg=$(mktemp --suffix=.svg)
+"$cascade" graph examples/abandoned_cart.cascade --format svg -o "$svg"
+echo "… and an SVG of $(wc -c < "$svg") bytes"
+rm -f "$svg"
+echo "== cascade simulate examples/abandoned_cart.cascade --audience examples/simulate/audience.yaml --rates examples/simulate/rates.yaml --recipients 100000 --seed 1"
+"$cascade" simulate examples/abandoned_cart.cascade --audience examples/simulate/audience.yaml \
+  --rates examples/simulate/rates.yaml --recipients 100000 --seed 1
 echo "main job: OK"
