@@ -16,6 +16,7 @@
 #include <cmath>
 #include <queue>
 
+#include "cascade/stdlib/channels.hpp"
 #include "cascade/vm/machine.hpp"
 #include "cascade/vm/record.hpp"
 #include "internal.hpp"
@@ -471,7 +472,10 @@ void Simulation::on_record(const vm::TraceRecord& r) {
       push(delivered, j, ItemKind::Status, vm::MsgStatus::Delivered, msg);
       if (!p.rng.chance(cr.opened)) break;
       const vm::Time opened = later(delivered, detail::draw(cr.open, p.rng));
-      push(opened, j, ItemKind::Status, vm::MsgStatus::Opened, msg);
+      // A kind with no open receipt (SMS) is still read, which the click and the goal follow,
+      // but no `opened` report is ever made for it — the engine sees what a provider sends.
+      const channels::KindInfo* kind = channels::find_kind(config_.channels[static_cast<std::size_t>(c)].kind);
+      if (!kind || kind->opened) push(opened, j, ItemKind::Status, vm::MsgStatus::Opened, msg);
       if (p.rng.chance(cr.clicked)) {
         const vm::Time clicked = later(opened, detail::draw(cr.click, p.rng));
         push(clicked, j, ItemKind::Status, vm::MsgStatus::Clicked, msg);
