@@ -9,24 +9,14 @@
 #include <sstream>
 #include <unistd.h>
 
-#include "run_process.hpp"
+#include "run_cascade.hpp"
 
 namespace fs = std::filesystem;
-using cascade::test::ProcessOptions;
 using cascade::test::ProcessResult;
+using cascade::test::cascade_cmd;
 
 namespace {
 
-ProcessResult cascade_cmd(std::vector<std::string> args) {
-  args.insert(args.begin(), CASCADE_BINARY);
-  ProcessOptions options;
-  options.working_dir = CASCADE_SOURCE_DIR;
-  options.env["NO_COLOR"] = "1";
-  ProcessResult r = cascade::test::run_process(args, options);
-  BOOST_TEST_REQUIRE(!r.signaled, "cascade crashed with signal " << r.signal << "\n" << r.err);
-  BOOST_TEST_REQUIRE(!r.timed_out);
-  return r;
-}
 
 std::string read(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);

@@ -15,25 +15,15 @@
 #include <sstream>
 #include <tuple>
 
-#include "run_process.hpp"
+#include "run_cascade.hpp"
 
 namespace fs = std::filesystem;
 namespace json = boost::json;
-using cascade::test::ProcessOptions;
 using cascade::test::ProcessResult;
+using cascade::test::cascade_cmd;
 
 namespace {
 
-ProcessResult cascade_cmd(std::vector<std::string> args) {
-  args.insert(args.begin(), CASCADE_BINARY);
-  ProcessOptions options;
-  options.working_dir = CASCADE_SOURCE_DIR;
-  options.env["NO_COLOR"] = "1";
-  ProcessResult r = cascade::test::run_process(args, options);
-  BOOST_TEST_REQUIRE(!r.signaled, "cascade crashed with signal " << r.signal << "\n" << r.err);
-  BOOST_TEST_REQUIRE(!r.timed_out);
-  return r;
-}
 
 struct TempDir {
   fs::path path;
