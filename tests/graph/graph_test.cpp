@@ -20,18 +20,14 @@
 
 #include "cascade/compiler/driver.hpp"
 #include "run_process.hpp"
+#include "test_files.hpp"
 
 namespace fs = std::filesystem;
 using namespace cascade;
 
 namespace {
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using test::slurp;
 
 test::ProcessResult cascade_cli(std::vector<std::string> args) {
   args.insert(args.begin(), CASCADE_BINARY);
@@ -40,12 +36,7 @@ test::ProcessResult cascade_cli(std::vector<std::string> args) {
   return test::run_process(args, o);
 }
 
-fs::path temp_dir(const std::string& name) {
-  fs::path d = fs::temp_directory_path() / ("cascade-graph-" + name + "-" + std::to_string(::getpid()));
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
+fs::path temp_dir(const std::string& name) { return test::temp_dir("graph", name); }
 
 // Every example file that holds a scenario, by stem.
 std::vector<std::string> example_stems() {

@@ -15,6 +15,7 @@
 #include "cascade/bytecode/verify.hpp"
 #include "cascade/compiler/driver.hpp"
 #include "run_process.hpp"
+#include "test_files.hpp"
 
 namespace fs = std::filesystem;
 using namespace cascade;
@@ -49,12 +50,7 @@ Compiled compile(const std::vector<std::string>& paths, std::optional<std::strin
   return c;
 }
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using test::slurp;
 
 test::ProcessResult cascade_cli(std::vector<std::string> args) {
   args.insert(args.begin(), CASCADE_BINARY);
@@ -63,12 +59,7 @@ test::ProcessResult cascade_cli(std::vector<std::string> args) {
   return test::run_process(args, o);
 }
 
-fs::path temp_dir(const std::string& name) {
-  fs::path d = fs::temp_directory_path() / ("cascade-lower-" + name + "-" + std::to_string(::getpid()));
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
+fs::path temp_dir(const std::string& name) { return test::temp_dir("lower", name); }
 
 }  // namespace
 
