@@ -1,0 +1,338 @@
+// THE crash test of `cascade serve`: under a steady load of events from a client thread, the
+// daemon is killed with SIGKILL at random instants (CASCADE_CRASH_ROUNDS times, default 50),
+// restarted on the same --data each time, and at the end the promises of the contract are
+// checked against what the client was told and what the webhook receiver saw:
+//
+// * every acknowledged event was applied, once: each event carries a unique "id" and a unique
+//   merchant name, so its card_txn push (whose text shows the merchant) names it. A request
+//   that got no answer is re-sent with the same id until it is acknowledged (possibly as a
+//   duplicate, when the first try had committed before the kill) — so every id but the last one
+//   in flight must show exactly one push, never two: de-duplication survives crashes.
+// * no instance was lost: every instance started ends (the clock is moved past every wait at
+//   the end), and GET /v1/scenarios counts no live instance.
+// * no idempotency key reached the receiver as two different deliveries. A key CAN arrive twice:
+//   the receiver took the request but the daemon was killed before it committed the
+//   acknowledgement, and after the restart it re-sends the row with the SAME key (a real
+//   provider de-duplicates on it). What must never happen, and is asserted: a message id sent
+//   under two keys (a re-created message), a key with two different bodies, a key that is not
+//   "<store id>:<message id>" with one store id throughout, and a send of the trace that never
+//   reached the receiver.
+//
+// The checks run on both views the daemon gives: DATA/trace.jsonl (read after a clean stop) and
+// the recipients' history (GET /v1/recipients/{id}).
+#define BOOST_TEST_MODULE daemon_crash_tests
+#include <boost/json.hpp>
+#include <boost/test/unit_test.hpp>
+#include <atomic>
+#include <cstdlib>
+#include <iostream>
+#include <mutex>
+#include <random>
+#include <regex>
+#include <set>
+#include <thread>
+
+#include "world.hpp"
+
+using namespace cascade::daemon_test;
+namespace json = boost::json;
+namespace ctest = cascade::test;
+
+namespace {
+
+constexpr int kRecipients = 16;
+
+std::string recipient_of(int n) { return "c" + std::to_string(n % kRecipients); }
+
+// A minute of virtual time after kStart, as RFC 3339.
+std::string minute(int m) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "2026-03-%02dT%02d:%02d:00Z", 2 + (8 * 60 + m) / (24 * 60),
+                ((8 * 60 + m) / 60) % 24, m % 60);
+  return buf;
+}
+
+int rounds_from_env() {
+  const char* v = std::getenv("CASCADE_CRASH_ROUNDS");
+  if (v == nullptr || *v == '\0') return 50;
+  const int n = std::atoi(v);
+  return n > 0 ? n : 50;
+}
+
+// The client thread: events e0, e1, … one at a time, each re-sent with its id until it gets a
+// 202; every 20 acknowledged events, the virtual clock one minute on.
+struct Load {
+  std::atomic<unsigned short> port{0};
+  std::atomic<bool> stop{false};
+  std::mutex mutex;
+  std::set<int> acked;              // ids that got 202
+  int acked_as_duplicate = 0;       // … of which the answer said "duplicate": the first try had committed
+  int next = 0;                     // the id in flight (sent at least once, not yet acked) or next
+  bool next_sent = false;
+  int failed_requests = 0;          // no answer or not 202 (killed, restoring)
+  int minutes = 0;                  // the clock acknowledged so far, in minutes after kStart
+  std::vector<std::string> odd;     // answers that are neither 202 nor a dead daemon's
+
+  void run() {
+    Client c;
+    int since_clock = 0;
+    while (!stop) {
+      const unsigned short p = port;
+      if (p == 0) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        continue;
+      }
+      c = Client(p, kToken);
+      if (since_clock >= 20) {
+        const Reply r = c.post_json("/v1/clock", json::object{{"at", minute(minutes + 1)}});
+        if (r.status == 200) {
+          std::lock_guard lock(mutex);
+          ++minutes;
+          since_clock = 0;
+        } else {
+          note_failure(r);
+        }
+        continue;
+      }
+      json::object ev{{"recipient", recipient_of(next)},
+                      {"event", "card_transaction"},
+                      {"id", "e" + std::to_string(next)},
+                      {"data", {{"amount", 100}, {"merchant", "e" + std::to_string(next)}, {"card_last4", "0001"}}}};
+      {
+        std::lock_guard lock(mutex);
+        next_sent = true;
+      }
+      const Reply r = c.post_json("/v1/events", ev);
+      if (r.status == 202) {
+        std::lock_guard lock(mutex);
+        acked.insert(next);
+        const json::value v = r.json();
+        if (v.is_object() && v.as_object().contains("duplicate") && v.at("duplicate") == json::value(true))
+          ++acked_as_duplicate;
+        ++next;
+        next_sent = false;
+        ++since_clock;
+      } else {
+        note_failure(r);
+      }
+    }
+  }
+
+  void note_failure(const Reply& r) {
+    std::lock_guard lock(mutex);
+    ++failed_requests;
+    // A killed daemon gives no answer; a restoring one may say 503. Anything else is a bug.
+    if (r.status != 0 && r.status != 503 && odd.size() < 20) odd.push_back(std::to_string(r.status) + " " + r.body);
+    if (r.status == 0 || r.status == 503) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+};
+
+struct Counts {
+  std::size_t records = 0, sends = 0, starts = 0, ends = 0, repeated_records = 0;
+};
+
+// The checks on one view of the daemon's records (the trace, or the recipients' history).
+// `sent` collects the message ids of every send.
+Counts check_records(const std::vector<json::object>& records, const std::string& view, const Load& load,
+                     std::set<std::string>& sent) {
+  Counts counts;
+  counts.records = records.size();
+  std::map<std::string, std::string> send_record;  // message id → its record, serialized
+  std::map<std::string, std::set<std::string>> push_of_event;  // "e17" → push message ids
+  std::set<std::string> started, ended;
+  std::map<std::string, std::string> start_record;
+  const std::regex merchant(R"(, (e\d+)\n)");
+  for (const auto& o : records) {
+    const std::string action = field(o, "action");
+    const std::string text = json::serialize(o);
+    if (action == "send") {
+      const std::string id = field(o, "message");
+      auto [it, fresh] = send_record.emplace(id, text);
+      if (!fresh) {
+        // Only the very same record may show twice (a replay writing what it wrote before);
+        // another record under the same message id would be a re-created message.
+        BOOST_TEST(it->second == text, view << ": message " << id << " sent twice differently:\n"
+                                            << it->second << "\n" << text);
+        ++counts.repeated_records;
+        continue;
+      }
+      sent.insert(id);
+      std::smatch m;
+      const std::string body = field(o, "text");
+      if (field(o, "channel") == "push" && std::regex_search(body, m, merchant)) push_of_event[m[1]].insert(id);
+    } else if (action == "start") {
+      const std::string inst = field(o, "instance");
+      auto [it, fresh] = start_record.emplace(inst, text);
+      if (!fresh) {
+        BOOST_TEST(it->second == text, view << ": instance " << inst << " started twice differently");
+        ++counts.repeated_records;
+        continue;
+      }
+      started.insert(inst);
+    } else if (action == "end") {
+      ended.insert(field(o, "instance"));
+    }
+  }
+  counts.sends = send_record.size();
+  counts.starts = started.size();
+  counts.ends = ended.size();
+
+  // Every acknowledged event: exactly one push. The one id possibly in flight: at most one.
+  std::size_t missing = 0, doubled = 0;
+  for (int n : load.acked) {
+    const auto it = push_of_event.find("e" + std::to_string(n));
+    const std::size_t k = it == push_of_event.end() ? 0 : it->second.size();
+    if (k == 0 && ++missing <= 5) BOOST_ERROR(view << ": acknowledged event e" << n << " was not applied");
+    if (k > 1 && ++doubled <= 5) BOOST_ERROR(view << ": event e" << n << " was applied " << k << " times");
+  }
+  BOOST_TEST(missing == 0u, view << ": acknowledged events not applied: " << missing);
+  BOOST_TEST(doubled == 0u, view << ": events applied more than once: " << doubled);
+  for (const auto& [event, ids] : push_of_event) {
+    const int n = std::stoi(event.substr(1));
+    BOOST_TEST((load.acked.count(n) || n == load.next), view << ": " << event << " applied but never sent");
+    BOOST_TEST(ids.size() == 1u, view << ": " << event << " has " << ids.size() << " pushes");
+  }
+
+  // No instance lost: each started instance ended (every wait is over by the final clock).
+  std::size_t lost = 0;
+  for (const auto& inst : started)
+    if (!ended.count(inst) && ++lost <= 5) BOOST_ERROR(view << ": instance " << inst << " started and never ended");
+  BOOST_TEST(lost == 0u, view << ": instances without an end: " << lost);
+  BOOST_TEST(counts.ends <= counts.starts, view << ": more ends than starts");
+  return counts;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(kill_9_under_load) {
+  const int rounds = rounds_from_env();
+  const fs::path dir = ctest::temp_dir("daemon", "crash");
+  const fs::path project = dir / "project";
+  ::test::Receiver receiver;
+  // A little handling time widens the window in which the receiver has a request the daemon
+  // has not yet recorded as acknowledged: a kill then must lead to a re-send with the same key.
+  receiver.handling_time(std::chrono::milliseconds(3));
+  make_project(project, receiver.url(), "", {"card_transaction.cascade"});
+  DaemonOptions o;
+  o.project = project;
+  o.data = dir / "data";
+  o.log = dir / "daemon.log";
+  o.env = provider_secrets();
+  Daemon daemon(o);
+
+  // Set-up, before any kill: the scenario and the recipients (cloned from u1, who has a push
+  // token and every consent; an event for a recipient without a profile would be skipped).
+  BOOST_TEST_REQUIRE(daemon.start().empty(), daemon.log_tail());
+  const DeployResult dr = deploy(project, daemon);
+  BOOST_TEST_REQUIRE(dr.ok, dr.detail);
+  std::string profiles;
+  json::object u1 = World::example_profile("u1");
+  for (int i = 0; i < kRecipients; ++i) {
+    u1["id"] = "c" + std::to_string(i);
+    profiles += json::serialize(u1) + "\n";
+  }
+  const Reply pr = daemon.client().post("/v1/profiles", profiles, "application/x-ndjson");
+  BOOST_TEST_REQUIRE(pr.status == 202, pr.status << " " << pr.body);
+
+  Load load;
+  load.port = daemon.port();
+  std::thread client([&] { load.run(); });
+  std::mt19937 rng(std::random_device{}());
+  std::uniform_int_distribution<int> pause_ms(0, 300);
+  const auto t0 = std::chrono::steady_clock::now();
+  std::string failure;
+  for (int round = 0; round < rounds && failure.empty(); ++round) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(pause_ms(rng)));
+    load.port = 0;
+    daemon.kill9();
+    // Restart without waiting for /readyz: the next kill may land during the restore.
+    failure = daemon.start(false);
+    load.port = daemon.port();
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  load.stop = true;
+  client.join();
+  BOOST_TEST_REQUIRE(failure.empty(), "a restart failed: " << failure);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+  // The end: one more kill and a restart, then every wait ends (the clock a day on), and the
+  // outbox drains.
+  daemon.kill9();
+  BOOST_TEST_REQUIRE(daemon.start().empty(), daemon.log_tail());
+  Client c = daemon.client();
+  const Reply clock = c.post_json("/v1/clock", json::object{{"at", "2026-03-04T00:00:00Z"}});
+  BOOST_TEST_REQUIRE(clock.status == 200, clock.status << " " << clock.body);
+  const std::regex pending(R"(cascade_outbox\{state="pending"\} (\d+))");
+  std::string last_metrics;
+  const bool drained = eventually(
+      [&] {
+        last_metrics = c.get("/metrics").body;
+        std::smatch m;
+        return std::regex_search(last_metrics, m, pending) && m[1] == "0";
+      },
+      std::chrono::seconds(120));
+  BOOST_TEST(drained, "the outbox did not drain: " << last_metrics.substr(0, 3000));
+
+  const Reply sc = c.get("/v1/scenarios");
+  BOOST_TEST_REQUIRE(sc.status == 200, sc.body);
+  for (const auto& s : sc.json().at("scenarios").as_array())
+    for (const auto& v : s.at("versions").as_array())
+      BOOST_TEST(v.at("live").to_number<int>() == 0, "live instances left: " << sc.body);
+
+  // View 1: the recipients' history.
+  std::vector<json::object> history;
+  for (int i = 0; i < kRecipients; ++i) {
+    const Reply r = c.get("/v1/recipients/c" + std::to_string(i));
+    BOOST_TEST_REQUIRE(r.status == 200, r.body);
+    for (const auto& h : r.json().at("history").as_array()) history.push_back(h.as_object());
+  }
+  BOOST_TEST_REQUIRE(daemon.stop() == 0, "SIGTERM did not exit 0: " << daemon.log_tail());
+
+  std::set<std::string> sent_history, sent_trace;
+  const Counts ch = check_records(history, "history", load, sent_history);
+  // View 2: DATA/trace.jsonl after the clean stop.
+  const Counts ct = check_records(read_jsonl(daemon.trace_path()), "trace.jsonl", load, sent_trace);
+  BOOST_TEST((sent_history == sent_trace), "the history and the trace disagree on the sends: "
+                                               << sent_history.size() << " vs " << sent_trace.size());
+
+  // The receiver's side.
+  std::map<std::string, std::set<std::string>> bodies_of_key, keys_of_message;
+  std::map<std::string, int> requests_of_key;
+  std::set<std::string> store_ids;
+  for (const auto& r : receiver.requests()) {
+    const json::value b = json::parse(r.body);
+    const std::string id = field(b.as_object(), "id");
+    bodies_of_key[r.key].insert(r.body);
+    keys_of_message[id].insert(r.key);
+    ++requests_of_key[r.key];
+    const auto colon = r.key.rfind(':');
+    BOOST_TEST((colon != std::string::npos && r.key.substr(colon + 1) == id),
+               "key " << r.key << " does not end in its message id " << id);
+    if (colon != std::string::npos) store_ids.insert(r.key.substr(0, colon));
+  }
+  BOOST_TEST(store_ids.size() == 1u, "idempotency keys under " << store_ids.size() << " store ids");
+  std::size_t resent = 0;
+  for (const auto& [key, bodies] : bodies_of_key) {
+    BOOST_TEST(bodies.size() == 1u, "key " << key << " came with " << bodies.size() << " different bodies");
+    if (requests_of_key[key] > 1) ++resent;
+  }
+  for (const auto& [id, keys] : keys_of_message)
+    BOOST_TEST(keys.size() == 1u, "message " << id << " came under " << keys.size() << " keys");
+  std::size_t never_received = 0;
+  for (const auto& id : sent_trace)
+    if (!keys_of_message.count(id) && ++never_received <= 5) BOOST_ERROR("message " << id << " never reached the receiver");
+  BOOST_TEST(never_received == 0u);
+  for (const auto& [id, keys] : keys_of_message)
+    BOOST_TEST(sent_trace.count(id) == 1u, "the receiver got " << id << ", which the trace never sent");
+
+  BOOST_TEST(load.acked.size() >= static_cast<std::size_t>(rounds), "too little load: the test proves little");
+  BOOST_TEST(load.odd.empty(), "unexpected answers under load, first: " << (load.odd.empty() ? "" : load.odd[0]));
+  std::cout << "daemon crash test: " << rounds << " kill -9 rounds in " << seconds << " s (" << daemon.starts()
+            << " starts); events acknowledged " << load.acked.size() << " (" << load.acked_as_duplicate
+            << " of them as duplicates of a try committed before a kill), requests without an answer "
+            << load.failed_requests << ", clock advances " << load.minutes << "; trace records " << ct.records
+            << " (repeated " << ct.repeated_records << "), history records " << ch.records << "; instances "
+            << ct.starts << " started, " << ct.ends << " ended; sends " << ct.sends << "; receiver requests "
+            << receiver.requests().size() << ", keys " << bodies_of_key.size() << ", re-sent with the same key "
+            << resent << std::endl;
+}
