@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # Runs every benchmark and prints the figures for docs/performance.md.
-# Usage: bench/run.sh [check|timers|vm|peers|store|simulate|providers|http|MODE,MODE…]   (default: all; with vm and peers, the ratios)
+# Usage: bench/run.sh [check|timers|vm|peers|store|simulate|providers|http|daemon|MODE,MODE…]   (default: all; with vm and peers, the ratios)
 # Sizes: VM_N (bench_engine recipients, default 1,000,000), RUN_N (`cascade run` recipients,
 # default 1,000,000); the peers take LUA_N, XSTATE_N, TIMER_OPS, TIMER_PENDING (bench/peers/run.sh);
 # store: STORE_BATCH_N (inputs in batches of 500, default 200,000; the BullMQ peer BATCH_N, default
 # 50,000), STORE_REPLAY_N (default 1,000,000), STORE_SNAPSHOT_MB (default 256).
 # simulate: SIM_SIZES (recipients, default "100000 1000000"; cascade and the Python peer each).
+# daemon: DAEMON_SIZES (live instances, default 1000000), DAEMON_SECONDS, DAEMON_CONNS, DAEMON_RATE and
+# the rest in bench/daemon/bench.py; the BullMQ peer's BATCH_N (default 50,000).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=$root/build-bench
 "$root/scripts/setup.sh"
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCASCADE_TESTS=OFF >/dev/null
-cmake --build "$build" -j "$(nproc)" --target cascade bench_check bench_timers bench_engine bench_http bench_store bench_providers >/dev/null
+cmake --build "$build" -j "$(nproc)" --target cascade bench_check bench_timers bench_engine bench_http bench_store bench_providers bench_daemon_load >/dev/null
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 what=${1:-all}
@@ -234,4 +236,16 @@ for r in rows:
     print(f'| {r["concurrency"]} | {r["client"]} | {r["n"]:,} | {r["failed"]} | {r["seconds"]:.2f} | '
           f'{r["msgs_per_s"]:,.0f} | {ours["msgs_per_s"] / r["msgs_per_s"]:.2f}x |')
 PY
+fi
+
+# `cascade serve` end to end: durable ingest over HTTP, latency, memory per live instance, restart.
+if want daemon; then
+  echo "## daemon: \`cascade serve\` on the example project, durable ingest over HTTP, memory, restart (bench/daemon/) vs. BullMQ delayed jobs on Redis, appendfsync always"
+  echo "machine: $(nproc) cores, $(uname -m), $(free -g | awk '/^Mem:/ {print $2 " GB RAM, " $7 " GB available"}'), g++ $(g++ -dumpfullversion), node $(node --version), load $(cut -d' ' -f1-3 /proc/loadavg)"
+  if "$build/cli/cascade" serve --help >/dev/null 2>&1; then
+    python3 "$root/bench/daemon/bench.py" "$build/cli/cascade" "$build/bench/daemon/bench_daemon_load" "$root"
+  else
+    echo "(skipped: this build of cascade has no serve command)"
+  fi
+  echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 fi
