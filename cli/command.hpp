@@ -47,6 +47,7 @@ std::span<const Command> commands();
 
 void add_check(CLI::App& app, Run& selected);
 void add_compile(CLI::App& app, Run& selected);
+void add_deploy(CLI::App& app, Run& selected);
 void add_disasm(CLI::App& app, Run& selected);
 void add_fmt(CLI::App& app, Run& selected);
 void add_graph(CLI::App& app, Run& selected);

@@ -7,6 +7,7 @@ namespace {
 constexpr Command kCommands[] = {
     {"check", add_check},
     {"compile", add_compile},
+    {"deploy", add_deploy},
     {"disasm", add_disasm},
     {"fmt", add_fmt},
     {"graph", add_graph},
