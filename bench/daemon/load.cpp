@@ -123,24 +123,34 @@ void append_profile(std::string& out, std::uint64_t i) {
                  (i * 13) % 5000, app);
 }
 
-// The largest "seq":N in an answer (one for a single event, one per accepted line of a batch).
+// The number after `"key":` at or after `from` (JSON allows blanks around the colon); npos
+// when there is none.
+std::size_t value_after(std::string_view body, std::string_view key, std::size_t from, std::uint64_t& value) {
+  for (auto at = body.find(key, from); at != std::string_view::npos; at = body.find(key, at + 1)) {
+    auto p = at + key.size();
+    while (p < body.size() && (body[p] == ' ' || body[p] == ':')) ++p;
+    if (p < body.size() && body[p] >= '0' && body[p] <= '9') {
+      std::from_chars(body.data() + p, body.data() + body.size(), value);
+      return p;
+    }
+  }
+  return std::string_view::npos;
+}
+
+// The largest "seq" in an answer (one for a single event, one per accepted line of a batch).
 std::uint64_t max_seq(std::string_view body) {
-  static constexpr std::string_view key = "\"seq\":";
   std::uint64_t best = 0;
-  for (auto at = body.find(key); at != std::string_view::npos; at = body.find(key, at)) {
-    at += key.size();
-    std::uint64_t v = 0;
-    std::from_chars(body.data() + at, body.data() + body.size(), v);
+  std::uint64_t v = 0;
+  for (auto at = value_after(body, "\"seq\"", 0, v); at != std::string_view::npos;
+       at = value_after(body, "\"seq\"", at, v)) {
     best = std::max(best, v);
   }
   return best;
 }
 
 std::uint64_t number_after(std::string_view body, std::string_view key, std::uint64_t otherwise) {
-  auto at = body.find(key);
-  if (at == std::string_view::npos) return otherwise;
   std::uint64_t v = otherwise;
-  std::from_chars(body.data() + at + key.size(), body.data() + body.size(), v);
+  value_after(body, key, 0, v);
   return v;
 }
 
@@ -234,7 +244,7 @@ asio::awaitable<void> connection(Shared& sh, Stats& st, unsigned k) {
       sh.note_error(fmt::format("HTTP {}: {}", res.result_int(), answer.substr(0, 400)));
       st.failed += n;
     } else {
-      const std::uint64_t accepted = ndjson ? number_after(answer, "\"accepted\":", n) : n;
+      const std::uint64_t accepted = ndjson ? number_after(answer, "\"accepted\"", n) : n;
       st.acknowledged += accepted;
       st.rejected += n - std::min(n, accepted);
       if (accepted < n) sh.note_error(fmt::format("batch with rejected lines: {}", answer.substr(0, 400)));
@@ -329,7 +339,7 @@ int main(int argc, char** argv) {
       {"rejected", all.rejected},
       {"failed", all.failed},
       {"reconnects", all.reconnects},
-      {"per_s", std::round(double(all.acknowledged) / seconds)},
+      {"per_s", static_cast<std::uint64_t>(std::llround(double(all.acknowledged) / seconds))},
       {"p50_ms", ms(0.5)},
       {"p99_ms", ms(0.99)},
       {"p999_ms", ms(0.999)},
