@@ -6,19 +6,23 @@ virtual clock (no timer fires from the wall clock), --dry-run (the file provider
 --data directory, deploys every example scenario (`cascade compile examples --bundle`, then
 POST /v1/scenarios with the bearer token), and then, with bench_daemon_load (load.cpp):
 
-1. loads N profiles (NDJSON batches of 10,000 on POST /v1/profiles), waits until applied;
+1. loads N + DAEMON_TAIL profiles (NDJSON batches of 10,000 on POST /v1/profiles), waits until
+   they are applied;
 2. POSTs `cart_abandoned` events, each to a recipient that has none yet, so every event starts an
    abandoned_cart instance that waits 1 h for its e-mail:
    - single events, 1 connection, closed loop (DAEMON_SECONDS);
    - single events, DAEMON_CONNS connections, closed loop: saturation (DAEMON_SECONDS, at most N/3);
    - single events, DAEMON_CONNS connections, open loop at DAEMON_RATE events/s (DAEMON_SECONDS);
-   - NDJSON batches of 500 on 4 connections: every recipient left, so N instances are live;
+   - NDJSON batches of 500 on 4 connections: every recipient left of the first N, so N
+     instances are live;
    after each load it waits until the daemon has applied every acknowledged event
    (cascade_applied_seq reaches the highest seq answered) and reports that time too;
 3. memory: (VmRSS with N live instances - VmRSS with the profiles only) / N;
-4. restart: kill -9, start again, time to the first 200 on /readyz (snapshot + replayed tail),
-   then SIGTERM (drain + snapshot; its time is reported), start again, time to 200 again; after
-   each start it checks that cascade_instances_live is still N and nothing acknowledged is lost.
+4. restart: SIGTERM (drain + snapshot; its time is reported), start again, time from the spawn to
+   the first 200 on /readyz (the snapshot alone); then DAEMON_TAIL (100,000) more events for the
+   recipients kept aside, kill -9, start again, time to 200 (the snapshot plus the replayed tail:
+   fewer than --snapshot-every, 200,000 by default, so no snapshot was taken meanwhile); after each
+   start it checks that cascade_instances_live and cascade_applied_seq are what they were.
 
 Then, in the same run, the peer: bench/store/run.sh (BullMQ delayed jobs on Redis with
 appendfsync always: one add at a time, 64 concurrent adds, addBulk of 500 from 4 callers).
@@ -27,7 +31,7 @@ Prints one JSON line per measurement, then Markdown tables for docs/performance.
 
 Usage: bench.py CASCADE_BINARY BENCH_DAEMON_LOAD SOURCE_ROOT
 Environment: DAEMON_SIZES (default "1000000"), DAEMON_SECONDS (10), DAEMON_CONNS (64),
-DAEMON_RATE (5000), DAEMON_LOAD_THREADS (2), DAEMON_SERVE_ARGS (extra `cascade serve` arguments),
+DAEMON_RATE (5000), DAEMON_TAIL (100000), DAEMON_LOAD_THREADS (2), DAEMON_SERVE_ARGS (extra `cascade serve` arguments),
 DAEMON_PEER (1; 0 skips the BullMQ peer), BATCH_N (the peer's batched jobs, 50,000),
 DAEMON_PERF (a file: `perf record -g` the daemon during the batched load into it),
 DAEMON_TMP (where the data directories go; default the system's temporary directory)."""
@@ -186,6 +190,7 @@ def one_size(cascade, gen, root, n, env, tmp):
     conns = int(env.get("DAEMON_CONNS", 64))
     rate = float(env.get("DAEMON_RATE", 5000))
     threads = int(env.get("DAEMON_LOAD_THREADS", 2))
+    tail = int(env.get("DAEMON_TAIL", 100000))
     extra = env.get("DAEMON_SERVE_ARGS", "").split()
     work = tempfile.mkdtemp(prefix="cascade-dbench-", dir=tmp)
     rows = []
@@ -217,7 +222,7 @@ def one_size(cascade, gen, root, n, env, tmp):
         # 1. Profiles.
         cpu0 = d.cpu_s()
         t0 = time.perf_counter()
-        r = load(gen, d.port, token, kind="profile", batch=10000, conns=2, threads=threads, count=n)
+        r = load(gen, d.port, token, kind="profile", batch=10000, conns=2, threads=threads, count=n + tail)
         m = d.wait_applied(r["max_seq"])
         applied_s = time.perf_counter() - t0
         time.sleep(1)
@@ -244,7 +249,7 @@ def one_size(cascade, gen, root, n, env, tmp):
                          "applied_after_s": round(applied - r["seconds"], 2),
                          "applied_per_s": round(r["acknowledged"] / applied) if applied else None,
                          "daemon_cpu_us_per_event": round((d.cpu_s() - cpu0) / max(1, r["acknowledged"]) * 1e6, 1),
-                         "instances_live": m.get("cascade_instances_live"), "first_error": r.get("first_error")})
+                         "instances_live": int(m.get("cascade_instances_live", 0)), "first_error": r.get("first_error")})
 
         events("single, 1 connection", batch=1, conns=1, seconds=seconds, count=n // 10)
         events(f"single, {conns} connections, saturation", batch=1, conns=conns, seconds=seconds, count=n // 3)
@@ -264,26 +269,37 @@ def one_size(cascade, gen, root, n, env, tmp):
         m = d.metrics()
         live = int(m.get("cascade_instances_live", 0))
         rss_live = d.rss_mb()
-        emit({"bench": "daemon_memory", "events": nxt, "instances_live": live, "rss_profiles_mb": round(rss_profiles, 1),
+        emit({"bench": "daemon_memory", "events": nxt, "profiles": n + tail, "instances_live": live, "rss_profiles_mb": round(rss_profiles, 1),
               "rss_live_mb": round(rss_live, 1),
               "bytes_per_instance": round((rss_live - rss_profiles) * 1048576 / live) if live else None,
-              "profile_bytes": round((rss_profiles - rss_empty) * 1048576 / n),
+              "profile_bytes": round((rss_profiles - rss_empty) * 1048576 / (n + tail)),
               "data_dir_mb": round(sum(os.path.getsize(os.path.join(p, f)) for p, _, fs in os.walk(data) for f in fs)
                                    / 1048576)})
-        applied = m.get("cascade_applied_seq", 0)
 
-        # 4. Restarts: kill -9 (the snapshot the daemon has, plus a replayed tail), then SIGTERM.
-        for how, sig in (("kill -9", signal.SIGKILL), ("SIGTERM", signal.SIGTERM)):
+        # 4. Restarts. SIGTERM (drain + snapshot), start: the snapshot alone. Then `tail` more
+        # events for the recipients kept aside (new instances, fewer than --snapshot-every, so no
+        # snapshot is taken meanwhile) and kill -9, start: the snapshot plus a replayed tail.
+        def restart(how, sig, expect_live):
+            before = d.metrics()
             stop_s, code = d.stop(sig)
             ready = d.start()
             m = d.metrics()
-            emit({"bench": "daemon_restart", "after": how, "stop_seconds": round(stop_s, 2), "exit_code": code,
-                  "seconds_to_ready": round(ready, 3), "instances_live": int(m.get("cascade_instances_live", 0)),
-                  "applied_seq_before": applied, "applied_seq_after": m.get("cascade_applied_seq"),
-                  "rss_mb": round(d.rss_mb(), 1)})
-            if int(m.get("cascade_instances_live", 0)) != live:
-                log(f"daemon benchmark: {live} instances were live before the {how} restart, "
-                    f"{int(m.get('cascade_instances_live', 0))} after")
+            after_live = int(m.get("cascade_instances_live", 0))
+            row = emit({"bench": "daemon_restart", "after": how, "stop_seconds": round(stop_s, 2), "exit_code": code,
+                        "seconds_to_ready": round(ready, 3), "instances_live": after_live,
+                        "applied_seq_before": before.get("cascade_applied_seq"),
+                        "applied_seq_after": m.get("cascade_applied_seq"), "rss_mb": round(d.rss_mb(), 1)})
+            if after_live != expect_live or m.get("cascade_applied_seq") != before.get("cascade_applied_seq"):
+                log(f"daemon benchmark: before the {how} restart {expect_live} instances were live and "
+                    f"{before.get('cascade_applied_seq')} inputs applied; after it {after_live} and "
+                    f"{m.get('cascade_applied_seq')}")
+            return row
+
+        restart("SIGTERM", signal.SIGTERM, live)
+        if tail:
+            r = events("tail before kill -9: batches of 500, 4 connections", batch=500, conns=4, count=tail)
+            live = int(r["instances_live"] or 0)
+        restart(f"kill -9 (replaying {tail:,} events)", signal.SIGKILL, live)
         stop_s, code = d.stop(signal.SIGTERM)
         emit({"bench": "daemon_stop", "stop_seconds": round(stop_s, 2), "exit_code": code})
     finally:
@@ -320,9 +336,9 @@ def main():
 
 def report(rows, peer):
     print()
-    print("| N | load | batch | conns | acknowledged events/s | p50 / p99 / p99.9 ms (a request) | applied events/s "
+    print("| N | load average | what | acknowledged events/s | p50 / p99 / p99.9 ms (a request) | applied events/s "
           "| daemon CPU µs/event | peer (BullMQ + Redis, appendfsync always) | ratio |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     peer_of = {"single, 1 connection": "bullmq_single", "batches of 500, 4 connections": "bullmq_batch"}
     for r in rows:
         if r["bench"] != "daemon_events":
@@ -332,25 +348,26 @@ def report(rows, peer):
         if p:
             lat = (f'{p["p50_batch_ms"]:.1f} / {p["p99_batch_ms"]:.1f} ms a batch' if "p50_batch_ms" in p
                    else f'{p["p50_us"] / 1000:.2f} / {p["p99_us"] / 1000:.2f} ms')
-            peer_cell = f'{p["inputs_per_s"]:,} ({p["waiters"]} waiters; {lat})'
+            peer_cell = f'{p["inputs_per_s"]:,} ({p["waiters"]} waiter{"s" if p["waiters"] > 1 else ""}; {lat})'
             ratio = f'{r["per_s"] / p["inputs_per_s"]:.1f}x'
         failed = f' ({r["failed"]:,} failed)' if r["failed"] else ""
-        print(f'| {r["n"]:,} | {r["load"]} | {r["batch"]} | {r["conns"]}{" at " + format(int(r["rate"]), ",") + "/s" if r["rate"] else ""} '
+        print(f'| {r["n"]:,} | {r["load"]} | {r["load_kind"]} '
               f'| {int(r["per_s"]):,}{failed} | {r["p50_ms"]} / {r["p99_ms"]} / {r["p999_ms"]} '
               f'| {r["applied_per_s"]:,} | {r["daemon_cpu_us_per_event"]} | {peer_cell} | {ratio} |')
     print()
     print("| N | profiles/s (batches of 10,000) | RSS profiles only MB | RSS N live MB | bytes per live instance "
-          "| data dir MB | kill -9 → ready s | SIGTERM stop s | SIGTERM → ready s | live after restarts |")
+          "| data dir MB | SIGTERM stop s | SIGTERM → ready s (N live) | kill -9 → ready s (N + tail live, tail replayed) "
+          "| live after the restarts |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     for n in sorted({r["n"] for r in rows}):
-        get = lambda bench, **kw: next(r for r in rows if r["n"] == n and r["bench"] == bench
-                                        and all(r.get(k) == v for k, v in kw.items()))
+        def get(bench, after=""):
+            return next(r for r in rows if r["n"] == n and r["bench"] == bench and r.get("after", "").startswith(after))
         pr, mem = get("daemon_profiles"), get("daemon_memory")
-        k9, term = get("daemon_restart", after="kill -9"), get("daemon_restart", after="SIGTERM")
+        k9, term = get("daemon_restart", "kill -9"), get("daemon_restart", "SIGTERM")
         print(f'| {n:,} | {int(pr["per_s"]):,} | {mem["rss_profiles_mb"]:,.0f} | {mem["rss_live_mb"]:,.0f} '
-              f'| {mem["bytes_per_instance"]} | {mem["data_dir_mb"]:,} | {k9["seconds_to_ready"]:.2f} '
-              f'| {term["stop_seconds"]:.2f} | {term["seconds_to_ready"]:.2f} '
-              f'| {k9["instances_live"]:,} / {term["instances_live"]:,} of {mem["instances_live"]:,} |')
+              f'| {mem["bytes_per_instance"]} | {mem["data_dir_mb"]:,} | {term["stop_seconds"]:.2f} '
+              f'| {term["seconds_to_ready"]:.2f} | {k9["seconds_to_ready"]:.2f} '
+              f'| {term["instances_live"]:,} / {k9["instances_live"]:,} |')
 
 
 if __name__ == "__main__":
