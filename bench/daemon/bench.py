@@ -177,9 +177,14 @@ def load(gen, port, token, **kw):
     argv = [gen, "--port", str(port), "--token", token]
     for k, v in kw.items():
         argv += [f"--{k}", str(v)]
-    out = subprocess.run(argv, stdout=subprocess.PIPE, text=True)
-    row = json.loads(out.stdout)
-    if out.returncode != 0:
+    child = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
+    text = child.stdout.read()
+    _, status, usage = os.wait4(child.pid, 0)
+    child.stdout.close()
+    row = json.loads(text)
+    # The generator shares the 2 cores with the daemon: its CPU time says how much it took.
+    row["load_cpu_s"] = round(usage.ru_utime + usage.ru_stime, 2)
+    if os.waitstatus_to_exitcode(status) != 0:
         log(f"bench_daemon_load {' '.join(argv[5:])}: {row.get('failed')} failed, {row.get('rejected')} rejected: "
             f"{row.get('first_error')}")
     return row
@@ -249,6 +254,8 @@ def one_size(cascade, gen, root, n, env, tmp):
                          "applied_after_s": round(applied - r["seconds"], 2),
                          "applied_per_s": round(r["acknowledged"] / applied) if applied else None,
                          "daemon_cpu_us_per_event": round((d.cpu_s() - cpu0) / max(1, r["acknowledged"]) * 1e6, 1),
+                         "daemon_cores": round((d.cpu_s() - cpu0) / applied, 2) if applied else None,
+                         "load_cores": round(r["load_cpu_s"] / r["seconds"], 2) if r["seconds"] else None,
                          "instances_live": int(m.get("cascade_instances_live", 0)), "first_error": r.get("first_error")})
 
         events("single, 1 connection", batch=1, conns=1, seconds=seconds, count=n // 10)
@@ -337,8 +344,8 @@ def main():
 def report(rows, peer):
     print()
     print("| N | load average | what | acknowledged events/s | p50 / p99 / p99.9 ms (a request) | applied events/s "
-          "| daemon CPU µs/event | peer (BullMQ + Redis, appendfsync always) | ratio |")
-    print("|---|---|---|---|---|---|---|---|---|")
+          "| daemon CPU µs/event | cores used: daemon / load generator | peer (BullMQ + Redis, appendfsync always) | ratio |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     peer_of = {"single, 1 connection": "bullmq_single", "batches of 500, 4 connections": "bullmq_batch"}
     for r in rows:
         if r["bench"] != "daemon_events":
@@ -353,7 +360,8 @@ def report(rows, peer):
         failed = f' ({r["failed"]:,} failed)' if r["failed"] else ""
         print(f'| {r["n"]:,} | {r["load"]} | {r["load_kind"]} '
               f'| {int(r["per_s"]):,}{failed} | {r["p50_ms"]} / {r["p99_ms"]} / {r["p999_ms"]} '
-              f'| {r["applied_per_s"]:,} | {r["daemon_cpu_us_per_event"]} | {peer_cell} | {ratio} |')
+              f'| {r["applied_per_s"]:,} | {r["daemon_cpu_us_per_event"]} | {r["daemon_cores"]} / {r["load_cores"]} '
+              f'| {peer_cell} | {ratio} |')
     print()
     print("| N | profiles/s (batches of 10,000) | RSS profiles only MB | RSS N live MB | bytes per live instance "
           "| data dir MB | SIGTERM stop s | SIGTERM → ready s (N live) | kill -9 → ready s (N + tail live, tail replayed) "
