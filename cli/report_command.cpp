@@ -18,6 +18,7 @@
 
 #include "cascade/report/report.hpp"
 #include "command.hpp"
+#include "runtime_config.hpp"
 #include "session.hpp"
 
 namespace cascade::cli {
@@ -48,16 +49,7 @@ int load_project(const ReportOptions& options, report::Options& out) {
   emit(loaded.diagnostics, map, Format::Text, use_color(options.color, 2));
   if (!loaded.project) return kExitUsage;
   if (loaded.diagnostics.has_errors()) return kExitFailure;
-  const project::Project& p = *loaded.project;
-  out.currency = p.currency;
-  const project::Channel* price_from = nullptr;
-  for (const project::Channel& c : p.channels) {
-    if (!c.kind->billed_by_segment) continue;
-    out.sms_channels.push_back(c.name);
-    // The channel called `sms` if there is one, else the first SMS channel declared.
-    if (!price_from || c.name == "sms") price_from = &c;
-  }
-  if (price_from) out.sms_price_micros = price_from->cost_micros;
+  out = host::report_options(*loaded.project);
   return kExitOk;
 }
 

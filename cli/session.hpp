@@ -6,9 +6,8 @@
 //   accepts already compiled .cbc modules and bundles.
 // - LineReader: reads a file (or stdin) in large chunks and hands out lines as views into its
 //   buffer, with their numbers — no per-line allocation, no getline.
-// - InputDecoder: one JSON line → a profile, an event or a status, checked against the
-//   engine's schemas, or a located error message ("unknown event `x`", "/data/total: expected
-//   decimal, got string"). It never throws and reuses its parse buffers between lines.
+// - InputDecoder (cascade/vm/input_json.hpp, shared with the daemon): one JSON line → a
+//   profile, an event or a status, checked against the engine's schemas, or a located error.
 //
 // The engine itself knows nothing of files or JSON (runtime/vm/include/cascade/vm/engine.hpp).
 #pragma once
@@ -25,6 +24,7 @@
 #include "cascade/bytecode/module.hpp"
 #include "cascade/compiler/project.hpp"
 #include "cascade/vm/engine.hpp"
+#include "cascade/vm/input_json.hpp"
 #include "cascade/vm/record.hpp"
 #include "command.hpp"
 
@@ -83,51 +83,10 @@ class LineReader {
   std::string error_;
 };
 
-// One decoded input line.
-struct Input {
-  enum class Kind { Event, Status } kind = Kind::Event;
-  vm::Time at = 0;
-  std::string recipient;
-  // Event
-  int event_index = -1;
-  vm::Record payload;
-  // Status
-  vm::MsgStatus status = vm::MsgStatus::None;
-  std::string channel;
-  std::string message;
-};
-
-// A problem with one line. `column` is 1-based, 0 when the problem is not at a known byte.
-struct LineError {
-  std::size_t column = 0;
-  std::string message;
-};
-
-class InputDecoder {
- public:
-  explicit InputDecoder(const vm::Engine& engine);
-
-  // Parses one JSON value into the decoder's scratch value (valid until the next call);
-  // nullptr with `error` set when the text is not exactly one JSON value.
-  const boost::json::value* parse(std::string_view line, LineError& error);
-
-  // A profile line: an object with a string "id". Fills id and record.
-  std::optional<LineError> profile(std::string_view line, std::string& id, vm::Record& record);
-  // An event or status line. Checks the keys, the types, the event name and the status word,
-  // and that the recipient is known; not the time order (the caller knows the previous line).
-  std::optional<LineError> input(std::string_view line, Input& out);
-  // The same from a JSON value already parsed (cascade test builds inputs from YAML).
-  std::optional<LineError> input(const boost::json::value& json, Input& out);
-
- private:
-  const vm::Engine& engine_;
-  // One line's JSON lives in this fixed block (bigger lines spill to the heap), so parsing a
-  // typical line allocates nothing.
-  std::unique_ptr<unsigned char[]> block_;
-  boost::json::monotonic_resource resource_;
-  boost::json::parser parser_;
-  boost::json::value scratch_;
-};
+// The decoder of input lines lives in the runtime (the daemon decodes the same shapes).
+using vm::Input;
+using vm::InputDecoder;
+using vm::LineError;
 
 // "FILE:LINE: error: MESSAGE" or "FILE:LINE:COL: error: MESSAGE".
 std::string located(std::string_view file, std::size_t line, const LineError& error);

@@ -30,4 +30,18 @@ vm::Config runtime_config(const project::Project& project) {
   return config;
 }
 
+report::Options report_options(const project::Project& p) {
+  report::Options out;
+  out.currency = p.currency;
+  const project::Channel* price_from = nullptr;
+  for (const project::Channel& c : p.channels) {
+    if (!c.kind->billed_by_segment) continue;
+    out.sms_channels.push_back(c.name);
+    // The channel called `sms` if there is one, else the first SMS channel declared.
+    if (!price_from || c.name == "sms") price_from = &c;
+  }
+  if (price_from) out.sms_price_micros = price_from->cost_micros;
+  return out;
+}
+
 }  // namespace cascade::host

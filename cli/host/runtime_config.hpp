@@ -5,10 +5,13 @@
 #pragma once
 
 #include "cascade/compiler/project.hpp"
+#include "cascade/report/report.hpp"
 #include "cascade/vm/engine.hpp"
 
 namespace cascade::host {
 
 vm::Config runtime_config(const project::Project& project);
+// The project's say on SMS and currency for a report (`cascade report`, the daemon's report).
+report::Options report_options(const project::Project& project);
 
 }  // namespace cascade::host

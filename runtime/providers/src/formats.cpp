@@ -43,7 +43,41 @@ boost::json::object message_json(const OutboundMessage& m) {
     for (const auto& l : m.links) links.emplace_back(l);
     o["links"] = std::move(links);
   }
+  if (!m.pixel.empty()) o["pixel"] = m.pixel;
   return o;
+}
+
+std::optional<OutboundMessage> message_from_json(const boost::json::object& o) {
+  auto str = [&o](std::string_view key, std::string& out, bool required) {
+    const boost::json::value* v = o.if_contains(key);
+    if (v == nullptr) return !required;
+    if (!v->is_string()) return false;
+    out.assign(v->get_string().data(), v->get_string().size());
+    return true;
+  };
+  OutboundMessage m;
+  if (!str("id", m.id, true) || !str("idempotency_key", m.idempotency_key, true) ||
+      !str("recipient", m.recipient, true) || !str("scenario", m.scenario, true) || !str("step", m.step, true) ||
+      !str("channel", m.channel, true) || !str("kind", m.channel_kind, true) || !str("address", m.address, true) ||
+      !str("pixel", m.pixel, false))
+    return std::nullopt;
+  if (const boost::json::value* t = o.if_contains("text")) {
+    if (!t->is_string()) return std::nullopt;
+    m.text = std::string(t->get_string().data(), t->get_string().size());
+  } else {
+    if (!str("template", m.template_name, true)) return std::nullopt;
+    const boost::json::value* vars = o.if_contains("variables");
+    if (vars == nullptr || !vars->is_object()) return std::nullopt;
+    m.variables = vars->get_object();
+  }
+  if (const boost::json::value* links = o.if_contains("links")) {
+    if (!links->is_array()) return std::nullopt;
+    for (const boost::json::value& l : links->get_array()) {
+      if (!l.is_string()) return std::nullopt;
+      m.links.emplace_back(l.get_string().data(), l.get_string().size());
+    }
+  }
+  return m;
 }
 
 std::string hmac_sha256_hex(std::string_view secret, std::string_view data) {

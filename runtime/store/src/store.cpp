@@ -662,6 +662,33 @@ Result<bool> Store::Impl::update_one(const char* text, std::string_view id, std:
   return changed;
 }
 
+void Store::settle_async(std::vector<Settlement> settlements, Done done) {
+  struct SettleJob final : Impl::Job {
+    std::vector<Settlement> rows;
+    Done done;
+    Impl::Outcome run(Impl& impl) override {
+      sqlite3_stmt* ack = impl.wprepare("UPDATE outbox SET state = 1, provider_id = ?2 WHERE message_id = ?1 AND state = 0");
+      sqlite3_stmt* fail = impl.wprepare("UPDATE outbox SET state = 2, reason = ?2 WHERE message_id = ?1 AND state = 0");
+      if (ack == nullptr || fail == nullptr) return Impl::Outcome::fail(impl.sql_error(impl.wdb.get(), "settling outbox rows"));
+      for (const Settlement& r : rows) {
+        sqlite3_stmt* st = r.acknowledged ? ack : fail;
+        sql::Use use(st);
+        sql::bind_text(st, 1, r.message_id);
+        sql::bind_text(st, 2, r.detail);
+        if (auto o = impl.step_done(st, "settling an outbox row"); o.kind != Impl::Outcome::ok) return o;
+      }
+      return {};
+    }
+    void complete(Status s, bool) override {
+      if (done) done(std::move(s));
+    }
+  };
+  auto job = std::make_unique<SettleJob>();
+  job->rows = std::move(settlements);
+  job->done = std::move(done);
+  impl_->enqueue(std::move(job));
+}
+
 Result<bool> Store::mark_acknowledged(std::string_view message_id, std::string_view provider_id) {
   return impl_->update_one("UPDATE outbox SET state = 1, provider_id = ?2 WHERE message_id = ?1 AND state = 0",
                            message_id, provider_id, "acknowledging an outbox row");

@@ -72,8 +72,23 @@ std::optional<EngineError> Engine::event(Time at, std::string_view recipient, in
 std::optional<EngineError> Engine::status(Time at, std::string_view recipient, std::string_view message,
                                           std::string_view channel, MsgStatus status) {
   Impl& m = *impl_;
-  const auto ri = m.find_recipient(recipient);
-  if (!ri) return EngineError{fmt::format("unknown recipient `{}`", recipient)};
+  std::optional<std::uint32_t> ri;
+  if (recipient.empty() && !message.empty()) {
+    // The owner of the message: known only while its instance's index still holds it.
+    std::uint32_t n = 0;
+    if (message.size() >= 2 && message[0] == 'm' &&
+        std::from_chars(message.data() + 1, message.data() + message.size(), n).ec == std::errc() && n > 0 &&
+        n < m.messages.size()) {
+      const Message& msg = m.messages[n];
+      if (msg.instance < m.instances.size() && m.instances[msg.instance].number == msg.number &&
+          m.instances[msg.instance].state != State::Free)
+        ri = m.instances[msg.instance].recipient;
+    }
+    if (!ri) return EngineError{fmt::format("unknown message `{}` (or its instance has ended)", message)};
+  } else {
+    ri = m.find_recipient(recipient);
+    if (!ri) return EngineError{fmt::format("unknown recipient `{}`", recipient)};
+  }
   // Timers due by now fire first: the message the report is about may leave at this instant.
   if (auto e = m.at_time(at)) return e;
   std::uint32_t number = 0;
@@ -144,6 +159,79 @@ std::size_t Engine::finish(std::optional<Time> until) {
   m.ticking = false;
   m.fire_until(kNever - 1);
   return m.live;
+}
+
+std::optional<Time> Engine::next_wakeup() const {
+  const Impl& m = *impl_;
+  return m.timers.next_deadline();
+}
+
+namespace {
+
+std::string_view state_word(State s) {
+  switch (s) {
+    case State::Sleeping: return "sleeping";
+    case State::Outcome: return "waiting_outcome";
+    case State::Event: return "waiting_event";
+    case State::GoalWindow: return "goal_window";
+    case State::Ended: return "ended";
+    case State::Free: break;
+  }
+  return "free";
+}
+
+}  // namespace
+
+std::vector<Engine::InstanceView> Engine::instances_of(std::string_view recipient) const {
+  const Impl& m = *impl_;
+  std::vector<InstanceView> out;
+  const auto ri = m.find_recipient(recipient);
+  if (!ri) return out;
+  for (std::uint32_t i = m.recipients[*ri].head; i != kNone; i = m.instances[i].next) {
+    const Instance& inst = m.instances[i];
+    const Program& p = *m.programs[inst.program];
+    InstanceView v;
+    v.scenario = p.name;
+    v.version = m.version_of(inst.program);
+    v.number = inst.number;
+    v.state = state_word(inst.state);
+    switch (inst.state) {
+      case State::Sleeping: v.waiting_for = "time"; break;
+      case State::Outcome: v.waiting_for = status_name(static_cast<MsgStatus>(inst.wait_outcome)); break;
+      case State::Event: {
+        const int ev = inst.wait_event < p.event_index.size() ? p.event_index[inst.wait_event] : -1;
+        v.waiting_for = ev >= 0 ? std::string_view(m.config.events[static_cast<std::size_t>(ev)].name) : "event";
+        break;
+      }
+      case State::GoalWindow: v.waiting_for = "goal"; break;
+      default: break;
+    }
+    if (auto when = m.timers.deadline(inst.timer)) v.until = *when;
+    v.last_step = inst.last_step;
+    v.control = (inst.flags & kControl) != 0;
+    out.push_back(v);
+  }
+  return out;
+}
+
+std::vector<Engine::LiveCount> Engine::live_counts() const {
+  const Impl& m = *impl_;
+  // (program, step) → count; programs and steps are few, instances many.
+  std::vector<std::vector<std::size_t>> counts(m.programs.size());
+  for (std::size_t i = 0; i < m.instances.size(); ++i) {
+    const Instance& inst = m.instances[i];
+    if (inst.state == State::Free || inst.state == State::Ended) continue;
+    auto& c = counts[inst.program];
+    if (c.size() <= inst.last_step) c.resize(inst.last_step + 1u, 0);
+    ++c[inst.last_step];
+  }
+  std::vector<LiveCount> out;
+  for (std::size_t p = 0; p < counts.size(); ++p)
+    for (std::size_t step = 0; step < counts[p].size(); ++step)
+      if (counts[p][step] > 0)
+        out.push_back(LiveCount{m.programs[p]->name, m.version_of(static_cast<std::uint16_t>(p)),
+                                static_cast<std::uint16_t>(step), counts[p][step]});
+  return out;
 }
 
 std::string Engine::save() const { return impl_->save(); }

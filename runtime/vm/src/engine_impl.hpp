@@ -435,6 +435,7 @@ struct Engine::Impl {
             if (drop) r.sends.erase(r.sends.begin(), r.sends.begin() + static_cast<std::ptrdiff_t>(drop));
           }
           t.channel = channels[e.channel].name;
+          if (channels[e.channel].address_field >= 0) t.address = r.profile.get(channels[e.channel].address_field).str();
           t.message = msg_id(number);
           t.step = e.step;
           t.branch = branch_of(p, e.step);
@@ -654,6 +655,14 @@ struct Engine::Impl {
   // Snapshots (snapshot.cpp).
   std::string save() const;
   std::optional<EngineError> restore(std::string_view bytes);
+
+  // A program's version: its place among the loaded modules of its scenario (1-based).
+  std::uint32_t version_of(std::uint16_t program) const {
+    std::uint32_t v = 0;
+    for (std::uint16_t q = 0; q <= program; ++q)
+      if (programs[q]->scenario == programs[program]->scenario) ++v;
+    return v;
+  }
 
   std::optional<std::uint32_t> find_recipient(std::string_view id) const {
     return recipient_index.find(id, [this](std::uint32_t k) { return id_of(k); });

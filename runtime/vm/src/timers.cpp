@@ -151,6 +151,11 @@ bool TimerWheel::pending(TimerHandle h) const {
     return gen_of(n) == h.gen && list_of(n) != kFree && list_of(n) != kDead;
 }
 
+std::optional<TimerWheel::Time> TimerWheel::deadline(TimerHandle h) const {
+    if (!pending(h)) return std::nullopt;
+    return nodes_[h.index].when;
+}
+
 bool TimerWheel::cancel(TimerHandle h) {
     if (!pending(h)) return false;
     Node& n = nodes_[h.index];

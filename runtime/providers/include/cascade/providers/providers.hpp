@@ -57,6 +57,7 @@ struct OutboundMessage {
   std::string template_name;
   boost::json::object variables;
   std::vector<std::string> links;  // the tracked links (redirect URLs) made for this message
+  std::string pixel;               // the open-tracking pixel's URL (email), or empty
 };
 
 // The provider took the message. provider_message_id is the provider's own id when it gave
@@ -195,6 +196,9 @@ std::variant<std::unique_ptr<Provider>, StartError> make_provider(boost::asio::i
 // The JSON object a webhook POSTs and the file provider writes (one line): id, channel,
 // kind, address, text or template + variables, scenario, step, recipient, links.
 boost::json::object message_json(const OutboundMessage& m);
+// The inverse, for messages kept as that JSON (the daemon's outbox rows): nullopt when a
+// member is missing or has the wrong type.
+std::optional<OutboundMessage> message_from_json(const boost::json::object& o);
 
 // Hex HMAC-SHA256 of `data` under `secret` (OpenSSL), lowercase.
 std::string hmac_sha256_hex(std::string_view secret, std::string_view data);

@@ -214,6 +214,14 @@ class Store {
   Result<bool> mark_acknowledged(std::string_view message_id, std::string_view provider_id);
   Result<bool> mark_failed(std::string_view message_id, std::string_view reason);
   Result<bool> count_attempt(std::string_view message_id);
+  // The provider's final answer for a message, queued like an append (no waiting: the daemon's
+  // provider threads must not block on a commit each). `done` runs on the writer thread.
+  struct Settlement {
+    std::string message_id;
+    bool acknowledged = true;
+    std::string detail;  // the provider's id when acknowledged, the reason when failed
+  };
+  void settle_async(std::vector<Settlement> settlements, Done done);
   // Pending rows in creation order (for dispatch after a restart), at most `limit`.
   Result<std::vector<OutboxEntry>> pending(std::size_t limit = static_cast<std::size_t>(-1)) const;
   Result<std::optional<OutboxEntry>> outbox_entry(std::string_view message_id) const;

@@ -90,6 +90,7 @@ struct TraceRecord {
   std::string_view vars_json;  // template arguments as a JSON object, or empty
   std::int64_t cost_micros = -1;
   int segments = 0;            // SMS only
+  std::string_view address;    // send: the recipient's address on the channel (never in the JSON)
   std::string_view reason;     // skip / defer: "no_address", "quiet_hours", "audience", …
   Time until = 0;              // defer, wait
   std::string_view wait_for;   // wait: "time", "opened", an event name, "goal"
@@ -143,6 +144,8 @@ class Engine {
   // waits), then starts the programs it triggers.
   std::optional<EngineError> event(Time at, std::string_view recipient, int event_index, Record payload);
   // A status report for a message, by id ("m17") or by the recipient's latest on a channel.
+  // With a message id the recipient may be empty: the message's owner is used (the daemon's
+  // pixel, redirect and provider reports know only the message).
   std::optional<EngineError> status(Time at, std::string_view recipient, std::string_view message,
                                     std::string_view channel, MsgStatus status);
   // Starts a `trigger manual` scenario for every recipient (in profile order) at `at`.
@@ -165,6 +168,30 @@ class Engine {
 
   Time now() const;
   std::size_t live_instances() const;
+  // The earliest pending wake-up (a timer or a tick of `trigger every`), or nothing. A host on
+  // the real clock sleeps until then.
+  std::optional<Time> next_wakeup() const;
+
+  // Inspection, for the daemon's API. Views are valid until the next input.
+  struct InstanceView {
+    std::string_view scenario;
+    std::uint32_t version = 0;  // 1-based: the order of the scenario's loaded modules
+    std::uint32_t number = 0;   // the instance's number, as in the trace
+    std::string_view state;     // "waiting", "deferred"…: see docs/runtime.md
+    std::string_view waiting_for;  // "time", "delivered", "opened", "clicked", an event name, "goal"
+    std::optional<Time> until;  // when the current wait times out
+    std::uint16_t last_step = 0;
+    bool control = false;
+  };
+  std::vector<InstanceView> instances_of(std::string_view recipient) const;
+  // Live instances per scenario version and the step they last sent (0: none yet).
+  struct LiveCount {
+    std::string_view scenario;
+    std::uint32_t version = 0;
+    std::uint16_t step = 0;
+    std::size_t count = 0;
+  };
+  std::vector<LiveCount> live_counts() const;
   // Memory held by instances and their indexes (not profiles and payloads), for benchmarks.
   struct Memory {
     std::size_t instances = 0, timers = 0, messages = 0, recipients_index = 0, payloads = 0;

@@ -84,6 +84,8 @@ public:
     // Moves a pending timer to a new instant in place; the handle stays valid. False when stale.
     bool reschedule(TimerHandle h, Time when);
     bool pending(TimerHandle h) const;
+    // The instant a pending timer fires at; nothing when the handle is stale.
+    std::optional<Time> deadline(TimerHandle h) const;
 
     // Fires every entry with when <= now, in (when, id) order, calling cb(id, when). The clock
     // steps event to event, so a callback may schedule (even at or before `now`, which fires in
