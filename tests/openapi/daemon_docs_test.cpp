@@ -1,0 +1,256 @@
+// The daemon's documents checked by real tools:
+// - docs/openapi.yaml by swagger-parser (the OpenAPI 3 JSON Schema, $refs, the spec's rules) and
+//   every example in it by Ajv against its schema — tests/openapi/checker/check.mjs under node with
+//   the packages pinned by the package-lock.json beside it (installed there by `npm ci` on first
+//   use); deliberately broken copies must be rejected, so the checker is not a rubber stamp;
+// - that the OpenAPI file and docs/daemon.md's endpoint table list the same endpoints with the
+//   same auth, and that path parameters are declared (yaml-cpp, no node needed);
+// - docs/cascade.service by `systemd-analyze verify` (with ExecStart pointed at the built binary,
+//   since /usr/local/bin/cascade is not installed here), plus a broken copy that it complains of.
+// The node and systemd checks are skipped, with a message, on a machine without node/npm or
+// systemd-analyze.
+#define BOOST_TEST_MODULE daemon_docs
+#include <yaml-cpp/yaml.h>
+
+#include <boost/test/unit_test.hpp>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "run_process.hpp"
+#include "test_files.hpp"
+
+namespace fs = std::filesystem;
+namespace utf = boost::unit_test;
+using cascade::test::ProcessOptions;
+using cascade::test::ProcessResult;
+using cascade::test::run_process;
+
+namespace {
+
+const fs::path kChecker = "tests/openapi/checker";
+
+bool on_path(const std::string& tool) {
+  return run_process({"/bin/sh", "-c", "command -v \"$0\" >/dev/null", tool}).exit_code == 0;
+}
+
+struct NodeAvailable {
+  boost::test_tools::assertion_result operator()(utf::test_unit_id) const {
+    if (on_path("node") && on_path("npm")) return true;
+    boost::test_tools::assertion_result r(false);
+    r.message() << "skipped: node or npm is not installed (the OpenAPI checker runs under node)";
+    return r;
+  }
+};
+
+struct SystemdAnalyzeAvailable {
+  boost::test_tools::assertion_result operator()(utf::test_unit_id) const {
+    if (on_path("systemd-analyze")) return true;
+    boost::test_tools::assertion_result r(false);
+    r.message() << "skipped: systemd-analyze is not installed";
+    return r;
+  }
+};
+
+// Installs the pinned checker once (npm ci), then validates the files with it.
+ProcessResult openapi_check(const std::vector<std::string>& files) {
+  const fs::path installed = kChecker / "node_modules" / ".package-lock.json";
+  std::error_code ec;
+  if (!fs::exists(installed) ||
+      fs::last_write_time(installed, ec) < fs::last_write_time(kChecker / "package-lock.json", ec)) {
+    ProcessOptions o;
+    o.working_dir = kChecker.string();
+    o.timeout_seconds = 300;
+    const auto npm = run_process({"/bin/sh", "-c", "exec npm ci --no-audit --no-fund"}, o);
+    BOOST_TEST_REQUIRE(npm.exit_code == 0, "npm ci failed: " << npm.err);
+  }
+  std::vector<std::string> args{"/bin/sh", "-c", "exec node tests/openapi/checker/check.mjs \"$@\"", "check"};
+  args.insert(args.end(), files.begin(), files.end());
+  ProcessOptions o;
+  o.timeout_seconds = 120;
+  return run_process(args, o);
+}
+
+const std::vector<std::string> kMethods = {"get", "put", "post", "delete", "patch", "head", "options", "trace"};
+
+std::string upper(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// "POST /v1/events" → the auth word of the OpenAPI operation (x-cascade-auth).
+std::map<std::string, std::string> openapi_operations(const YAML::Node& api) {
+  std::map<std::string, std::string> ops;
+  for (const auto& path : api["paths"])
+    for (const std::string& m : kMethods)
+      if (const YAML::Node op = path.second[m]; op)
+        ops[upper(m) + " " + path.first.as<std::string>()] = op["x-cascade-auth"].as<std::string>("");
+  return ops;
+}
+
+// The same from docs/daemon.md's endpoint table: "| `POST /v1/events` | body | answer | auth |",
+// the auth column in words ("public", "when exposed", "always").
+std::map<std::string, std::string> guide_operations() {
+  std::map<std::string, std::string> ops;
+  std::ifstream in("docs/daemon.md");
+  const std::regex row(R"(^\| `(GET|POST|PUT|DELETE|PATCH) (/[^`]*)` \|.*\| ([a-z ]+) \|\s*$)");
+  std::smatch m;
+  for (std::string line; std::getline(in, line);) {
+    if (!std::regex_match(line, m, row)) continue;
+    std::string auth = m[3];
+    for (char& c : auth)
+      if (c == ' ') c = '-';
+    ops[std::string(m[1]) + " " + std::string(m[2])] = auth;
+  }
+  return ops;
+}
+
+ProcessResult systemd_verify(const fs::path& unit) {
+  return run_process({"/bin/sh", "-c", "exec systemd-analyze verify \"$0\"", unit.string()});
+}
+
+std::string replaced(std::string text, const std::string& from, const std::string& to) {
+  const auto at = text.find(from);
+  BOOST_TEST_REQUIRE(at != std::string::npos, "the mutation's anchor is gone: " << from);
+  return text.replace(at, from.size(), to);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(openapi_file_validates_with_its_examples, *utf::precondition(NodeAvailable{})) {
+  const YAML::Node api = YAML::LoadFile("docs/openapi.yaml");
+  const auto r = openapi_check({"docs/openapi.yaml"});
+  BOOST_TEST(r.exit_code == 0, r.out << r.err);
+  // "ok FILE VERSION OPERATIONS EXAMPLES": every operation seen, and the examples were checked.
+  std::istringstream line(r.out);
+  std::string ok, file, version;
+  std::size_t operations = 0, examples = 0;
+  line >> ok >> file >> version >> operations >> examples;
+  BOOST_TEST(ok == "ok", r.out);
+  BOOST_TEST(version == api["openapi"].as<std::string>());
+  BOOST_TEST(operations == openapi_operations(api).size());
+  BOOST_TEST(examples >= 20u, r.out);
+}
+
+BOOST_AUTO_TEST_CASE(broken_copies_are_rejected, *utf::precondition(NodeAvailable{})) {
+  const fs::path dir = cascade::test::temp_dir("openapi", "broken");
+  const std::string good = cascade::test::slurp("docs/openapi.yaml");
+  struct Case {
+    std::string name, from, to, expect;
+  };
+  const std::vector<Case> cases = {
+      // Not OpenAPI: a security scheme of a type the schema does not know.
+      {"schema.yaml", "type: http\n      scheme: bearer", "type: token\n      scheme: bearer", "FAIL"},
+      // A $ref to nothing.
+      {"ref.yaml", "$ref: \"#/components/schemas/ClockApplied\"", "$ref: \"#/components/schemas/ClockAplied\"",
+       "ClockAplied"},
+      // An example that contradicts its schema.
+      {"example.yaml", "{\"now\": \"2026-03-02T10:00:00Z\", \"virtual\": true}",
+       "{\"now\": \"2026-03-02T10:00:00Z\", \"virtual\": \"yes\"}", "examples that do not fit their schema"},
+  };
+  std::vector<std::string> files;
+  for (const Case& c : cases) {
+    std::ofstream(dir / c.name) << replaced(good, c.from, c.to);
+    files.push_back((dir / c.name).string());
+  }
+  const auto r = openapi_check(files);
+  BOOST_TEST(r.exit_code == 1, r.out << r.err);
+  std::istringstream lines(r.out);
+  std::size_t i = 0;
+  for (std::string line; std::getline(lines, line) && i < cases.size(); ++i) {
+    BOOST_TEST(line.starts_with("FAIL " + files[i] + ": "), line);
+    BOOST_TEST(line.find(cases[i].expect) != std::string::npos, line);
+  }
+  BOOST_TEST(i == cases.size(), r.out);
+  fs::remove_all(dir);
+}
+
+BOOST_AUTO_TEST_CASE(the_guide_and_the_openapi_file_list_the_same_endpoints) {
+  const YAML::Node api = YAML::LoadFile("docs/openapi.yaml");
+  const auto spec = openapi_operations(api);
+  const auto guide = guide_operations();
+  BOOST_TEST_REQUIRE(guide.size() >= 20u, "docs/daemon.md's endpoint table has " << guide.size() << " rows");
+  for (const auto& [op, auth] : guide) {
+    BOOST_TEST(spec.count(op) == 1u, op << " is in docs/daemon.md but not in docs/openapi.yaml");
+    if (spec.count(op)) BOOST_TEST(spec.at(op) == auth, op << ": auth " << spec.at(op) << " vs. the guide's " << auth);
+  }
+  for (const auto& [op, auth] : spec) BOOST_TEST(guide.count(op) == 1u, op << " is not in docs/daemon.md's table");
+
+  // Auth as the contract has it: public routes opt out of the global bearer requirement, deploy
+  // and broadcast always need it, the rest when exposed.
+  BOOST_TEST(api["security"][0]["bearer"].IsDefined());
+  BOOST_TEST(api["components"]["securitySchemes"]["bearer"]["scheme"].as<std::string>() == "bearer");
+  const std::set<std::string> always = {"POST /v1/scenarios", "POST /v1/scenarios/{name}/broadcast"};
+  const std::set<std::string> open = {"GET /healthz", "GET /readyz", "GET /t/o/{token}", "GET /t/c/{token}"};
+  std::set<std::string> operation_ids;
+  for (const auto& path : api["paths"]) {
+    const std::string p = path.first.as<std::string>();
+    for (const std::string& m : kMethods) {
+      const YAML::Node op = path.second[m];
+      if (!op) continue;
+      const std::string name = upper(m) + " " + p;
+      const std::string auth = op["x-cascade-auth"].as<std::string>("");
+      const std::string want = always.count(name) ? "always" : open.count(name) ? "public" : "when-exposed";
+      BOOST_TEST(auth == want, name);
+      const YAML::Node security = op["security"];
+      const bool opts_out = security.IsDefined() && security.IsSequence() && security.size() == 0;
+      BOOST_TEST(opts_out == (want == "public"), name << ": security override");
+      BOOST_TEST(operation_ids.insert(op["operationId"].as<std::string>("")).second, name << ": operationId");
+      BOOST_TEST(op["responses"].IsMap(), name);
+      // Every {param} of the path is declared as a path parameter.
+      std::set<std::string> declared;
+      for (const auto& param : op["parameters"]) {
+        YAML::Node resolved = param;
+        if (param["$ref"]) {
+          const std::string ref = param["$ref"].as<std::string>();
+          resolved = api["components"]["parameters"][ref.substr(ref.rfind('/') + 1)];
+        }
+        if (resolved["in"].as<std::string>("") == "path") declared.insert(resolved["name"].as<std::string>());
+      }
+      const std::regex brace(R"(\{([^}]+)\})");
+      for (std::sregex_iterator it(p.begin(), p.end(), brace), end; it != end; ++it)
+        BOOST_TEST(declared.count((*it)[1]) == 1u, name << ": path parameter " << (*it)[1] << " not declared");
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(systemd_unit_verifies, *utf::precondition(SystemdAnalyzeAvailable{})) {
+  const fs::path dir = cascade::test::temp_dir("openapi", "systemd");
+  const std::string unit = cascade::test::slurp("docs/cascade.service");
+  // What the guide promises about the unit.
+  for (const char* line : {"Type=simple", "User=cascade", "StateDirectory=cascade", "EnvironmentFile=",
+                           "Restart=on-failure", "KillSignal=SIGTERM", "TimeoutStopSec=", "NoNewPrivileges=yes",
+                           "ProtectSystem=strict", "ReadWritePaths=/var/lib/cascade",
+                           "ExecStart=/usr/local/bin/cascade serve "})
+    BOOST_TEST(unit.find(std::string("\n") + line) != std::string::npos, line);
+
+  // systemd-analyze checks that ExecStart's binary exists: point it at the one just built.
+  const std::string local = replaced(unit, "/usr/local/bin/cascade", CASCADE_BINARY);
+  std::ofstream(dir / "cascade.service") << local;
+  const auto r = systemd_verify(dir / "cascade.service");
+  BOOST_TEST(r.exit_code == 0, r.err);
+  BOOST_TEST(r.err.empty(), r.err);  // warnings (an unknown key, a bad value) go here with exit 0
+
+  // Not a rubber stamp: a misspelt key and a bad signal name are reported.
+  std::ofstream(dir / "broken.service")
+      << replaced(replaced(local, "\nType=simple", "\nTyp=simple"), "KillSignal=SIGTERM", "KillSignal=SIGTERMINATE");
+  const auto bad = systemd_verify(dir / "broken.service");
+  BOOST_TEST(bad.err.find("Unknown key") != std::string::npos, bad.err);
+  BOOST_TEST(bad.err.find("SIGTERMINATE") != std::string::npos, bad.err);
+
+  // The options ExecStart passes are options of `cascade serve` (once the command exists).
+  const auto help = run_process({CASCADE_BINARY, "serve", "--help"});
+  if (help.exit_code != 0) {
+    BOOST_TEST_MESSAGE("cascade serve is not built into this binary yet: its options are not checked");
+  } else {
+    const auto start = unit.find("\nExecStart=");
+    const std::string exec = unit.substr(start, unit.find('\n', start + 1) - start);
+    const std::regex option(R"((--[a-z-]+))");
+    for (std::sregex_iterator it(exec.begin(), exec.end(), option), end; it != end; ++it)
+      BOOST_TEST(help.out.find((*it)[1].str() + " ") != std::string::npos, (*it)[1] << " is not an option of serve");
+  }
+  fs::remove_all(dir);
+}
