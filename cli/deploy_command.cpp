@@ -115,8 +115,9 @@ std::size_t collect(char* data, std::size_t size, std::size_t count, void* user)
 
 // POSTs the bundle. nullopt with `error` set when no HTTP answer came back (the request may or may
 // not have reached the daemon).
-std::optional<Answer> post(const std::string& url, const std::string& token, const std::vector<std::uint8_t>& bytes,
-                           const DeployOptions& options, std::string& error) {
+std::optional<Answer> post(const std::string& url, const std::string& token,
+                           const std::vector<std::uint8_t>& bytes, const DeployOptions& options,
+                           std::string& error) {
   // Process-wide and not thread-safe, but the CLI is one thread; curl_global_cleanup at exit
   // would only race with nothing, so it is left to the process end.
   static const CURLcode global = curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -145,7 +146,8 @@ std::optional<Answer> post(const std::string& url, const std::string& token, con
 
   Answer answer;
   char message[CURL_ERROR_SIZE] = {};
-  const long total_ms = static_cast<long>(options.timeout_seconds * 1000.0);
+  // At least 1 ms: libcurl reads 0 as "no timeout".
+  const long total_ms = std::max(1L, static_cast<long>(options.timeout_seconds * 1000.0));
   CURL* c = curl.get();
   curl_easy_setopt(c, CURLOPT_URL, url.c_str());
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -156,7 +158,7 @@ std::optional<Answer> post(const std::string& url, const std::string& token, con
   curl_easy_setopt(c, CURLOPT_USERAGENT, fmt::format("cascade-deploy/{}", kVersion).c_str());
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, std::min(kConnectTimeoutMs, total_ms));
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, total_ms);
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);  // timeouts without SIGALRM
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);        // timeouts without SIGALRM
   curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);  // a redirect would drop the POST body
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &answer);
@@ -164,11 +166,13 @@ std::optional<Answer> post(const std::string& url, const std::string& token, con
 
   const CURLcode rc = curl_easy_perform(c);
   if (rc != CURLE_OK && !(rc == CURLE_WRITE_ERROR && answer.truncated)) {
-    const std::string detail = message[0] != '\0' ? std::string(message) : std::string(curl_easy_strerror(rc));
+    const std::string detail =
+        message[0] != '\0' ? std::string(message) : std::string(curl_easy_strerror(rc));
     if (rc == CURLE_OPERATION_TIMEDOUT)
-      error = fmt::format("no answer from {} within {:g} s ({}); the deploy may or may not have been applied, "
-                          "and deploying again is safe",
-                          url, options.timeout_seconds, detail);
+      error = fmt::format(
+          "no answer from {} within {:g} s ({}); the deploy may or may not have been applied, "
+          "and deploying again is safe",
+          url, options.timeout_seconds, detail);
     else
       error = fmt::format("cannot reach the daemon at {}: {}", url, detail);
     return std::nullopt;
@@ -230,8 +234,9 @@ bool print_deployed(const Answer& answer) {
 int run_deploy(DeployOptions options) {
   // Everything that can be wrong with the command line is found before compiling.
   if (!(options.timeout_seconds > 0) || options.timeout_seconds > 3600)
-    return usage_error("deploy", fmt::format("--timeout must be more than 0 and at most 3600 seconds, not {:g}",
-                                             options.timeout_seconds));
+    return usage_error("deploy",
+                       fmt::format("--timeout must be more than 0 and at most 3600 seconds, not {:g}",
+                                   options.timeout_seconds));
   std::string base = options.to;
   if (base.empty())
     if (const char* env = std::getenv("CASCADE_URL"); env && *env) base = env;
@@ -275,19 +280,21 @@ int run_deploy(DeployOptions options) {
   }
   if (answer->status >= 200 && answer->status < 300) {
     if (answer->truncated || !print_deployed(*answer)) {
-      write_err(fmt::format("cascade deploy: error: {} answered HTTP {} but not with the deploy answer "
-                            "{{\"deployed\":[…]}}; is it a cascade daemon?\n",
-                            *url, answer->status));
+      write_err(
+          fmt::format("cascade deploy: error: {} answered HTTP {} but not with the deploy answer "
+                      "{{\"deployed\":[…]}}; is it a cascade daemon?\n",
+                      *url, answer->status));
       return kExitFailure;
     }
     return kExitOk;
   }
   std::string hint;
   if (answer->status == 401)
-    hint = token.token.empty() ? "hint: deploy needs the daemon's token: set CASCADE_TOKEN or give --token-file\n"
-                               : "hint: the token (CASCADE_TOKEN or --token-file) is not the daemon's\n";
-  write_err(fmt::format("cascade deploy: error: the daemon refused the deploy: {}\n{}", describe_refusal(*answer),
-                        hint));
+    hint = token.token.empty()
+               ? "hint: deploy needs the daemon's token: set CASCADE_TOKEN or give --token-file\n"
+               : "hint: the token (CASCADE_TOKEN or --token-file) is not the daemon's\n";
+  write_err(fmt::format("cascade deploy: error: the daemon refused the deploy: {}\n{}",
+                        describe_refusal(*answer), hint));
   return kExitFailure;
 }
 
@@ -295,26 +302,32 @@ int run_deploy(DeployOptions options) {
 
 void add_deploy(CLI::App& app, Run& selected) {
   auto options = std::make_shared<DeployOptions>();
-  CLI::App* cmd = app.add_subcommand("deploy", "Compile scenarios and upload them to a running `cascade serve`");
-  cmd->footer(std::string("Compiles like `cascade compile --bundle` (on errors nothing is sent), then POSTs the\n"
-                          "bundle to URL/v1/scenarios with `Authorization: Bearer TOKEN` and prints one line\n"
-                          "per scenario: `NAME: version N (new)` or `NAME: version N (unchanged)`.\n"
-                          "URL: --to, else $CASCADE_URL, else http://127.0.0.1:8080. TOKEN: --token-file,\n"
-                          "else $CASCADE_TOKEN. Exit 1 also when the daemon refuses the bundle; exit 2 when\n"
-                          "it cannot be reached or gives no answer in time.\n") +
-              std::string(exit_code_help()));
+  CLI::App* cmd =
+      app.add_subcommand("deploy", "Compile scenarios and upload them to a running `cascade serve`");
+  cmd->footer(
+      std::string("Compiles like `cascade compile --bundle` (on errors nothing is sent), then POSTs the\n"
+                  "bundle to URL/v1/scenarios with `Authorization: Bearer TOKEN` and prints one line\n"
+                  "per scenario: `NAME: version N (new)` or `NAME: version N (unchanged)`.\n"
+                  "URL: --to, else $CASCADE_URL, else http://127.0.0.1:8080. TOKEN: --token-file,\n"
+                  "else $CASCADE_TOKEN. Exit 1 also when the daemon refuses the bundle; exit 2 when\n"
+                  "it cannot be reached or gives no answer in time.\n") +
+      std::string(exit_code_help()));
   cmd->add_option("--project", options->project,
                   "The project folder (its cascade.yaml and, without PATHS, its scenarios) or project file")
       ->type_name("DIR|FILE");
-  cmd->add_option("--to", options->to, "The daemon's base URL (default $CASCADE_URL or http://127.0.0.1:8080)")
+  cmd->add_option("--to", options->to,
+                  "The daemon's base URL (default $CASCADE_URL or http://127.0.0.1:8080)")
       ->type_name("URL");
-  cmd->add_option("--token-file", options->token_file, "Read the bearer token from this file (whitespace trimmed)")
+  cmd->add_option("--token-file", options->token_file,
+                  "Read the bearer token from this file (whitespace trimmed)")
       ->type_name("FILE");
-  cmd->add_option("--timeout", options->timeout_seconds, "Give up when the daemon has not answered after this long")
+  cmd->add_option("--timeout", options->timeout_seconds,
+                  "Give up when the daemon has not answered after this long")
       ->type_name("SECONDS")
       ->default_val(60);
   add_color_option(*cmd, options->color);
-  cmd->add_option("paths", options->paths, "Files or folders to compile (.cascade), or compiled .cbc/.cbb files")
+  cmd->add_option("paths", options->paths,
+                  "Files or folders to compile (.cascade), or compiled .cbc/.cbb files")
       ->type_name("PATHS");
   cmd->callback([options, &selected] { selected = [options] { return run_deploy(*options); }; });
 }

@@ -86,7 +86,8 @@ struct FakeDaemon {
         break;
     }
     const std::string& body = req.body();
-    const std::span<const std::uint8_t> bytes(reinterpret_cast<const std::uint8_t*>(body.data()), body.size());
+    const std::span<const std::uint8_t> bytes(reinterpret_cast<const std::uint8_t*>(body.data()),
+                                              body.size());
     auto modules = bytecode::read_bundle(bytes);
     if (!bytecode::is_bundle(bytes) || !modules)
       return ex.respond.error(http::make_error(400, "bad_bundle", "not a bundle"));
@@ -109,9 +110,8 @@ struct FakeDaemon {
 struct Running {
   explicit Running(std::string token = kToken) {
     http::Router router;
-    router.add(
-        http::Verb::post, "/v1/scenarios", [this](http::Exchange ex) { daemon.handle(std::move(ex)); },
-        {http::Policy::AlwaysToken, http::Accept::Any, 16 << 20});
+    router.add(http::Verb::post, "/v1/scenarios", [this](http::Exchange ex) { daemon.handle(std::move(ex)); },
+               {http::Policy::AlwaysToken, http::Accept::Any, 16 << 20});
     http::ServerConfig config;
     config.token = std::move(token);
     config.limits.read_timeout = 10s;
@@ -143,7 +143,8 @@ cascade::test::ProcessResult deploy(std::vector<std::string> args, Env env = {})
   options.env.emplace("CASCADE_TOKEN", kToken);
   options.env.emplace("CASCADE_URL", std::nullopt);
   // A proxy in the environment would route loopback requests away from the test's server.
-  for (const char* proxy : {"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"})
+  for (const char* proxy :
+       {"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"})
     options.env.emplace(proxy, std::nullopt);
   auto r = cascade::test::run_process(args, options);
   BOOST_TEST_REQUIRE(!r.signaled, "cascade deploy crashed with signal " << r.signal << "\n" << r.err);
@@ -151,7 +152,9 @@ cascade::test::ProcessResult deploy(std::vector<std::string> args, Env env = {})
   return r;
 }
 
-std::string bytes_of(const fs::path& file) { return cascade::test::slurp(file); }
+std::string bytes_of(const fs::path& file) {
+  return cascade::test::slurp(file);
+}
 
 // Every `scenario NAME` declared in examples/*.cascade.
 std::set<std::string> example_scenarios() {
@@ -204,7 +207,8 @@ BOOST_AUTO_TEST_CASE(deploys_the_compiled_bundle_and_prints_new_then_unchanged) 
   BOOST_TEST(req.content_type == "application/octet-stream");
   // Compiled exactly as `cascade compile --bundle` compiles: the same bytes.
   BOOST_TEST((req.body == expected_body));
-  const std::span<const std::uint8_t> bytes(reinterpret_cast<const std::uint8_t*>(req.body.data()), req.body.size());
+  const std::span<const std::uint8_t> bytes(reinterpret_cast<const std::uint8_t*>(req.body.data()),
+                                            req.body.size());
   BOOST_TEST_REQUIRE(bytecode::is_bundle(bytes));
   const auto modules = bytecode::read_bundle(bytes);
   BOOST_TEST_REQUIRE(modules.ok(), (modules.ok() ? "" : modules.error().message));
@@ -215,7 +219,8 @@ BOOST_AUTO_TEST_CASE(deploys_the_compiled_bundle_and_prints_new_then_unchanged) 
   }
   const std::set<std::string> declared = example_scenarios();
   BOOST_TEST(declared.count("abandoned_cart") == 1u);
-  BOOST_TEST(sent == declared, "sent " << sent.size() << " scenarios, the examples declare " << declared.size());
+  BOOST_TEST(sent == declared,
+             "sent " << sent.size() << " scenarios, the examples declare " << declared.size());
 
   // One line per scenario, in bundle order, all new.
   const auto printed = lines_of(r.out);
@@ -235,8 +240,8 @@ BOOST_AUTO_TEST_CASE(deploys_the_compiled_bundle_and_prints_new_then_unchanged) 
   BOOST_TEST(again.out.find("(new)") == std::string::npos, again.out);
 
   // A precompiled bundle is sent as it is (the project still names the schemas).
-  const auto precompiled = deploy({(dir / "all.cbc").string(), "--project", "examples/cascade.yaml", "--to",
-                                   daemon.url()});
+  const auto precompiled =
+      deploy({(dir / "all.cbc").string(), "--project", "examples/cascade.yaml", "--to", daemon.url()});
   BOOST_TEST_REQUIRE(precompiled.exit_code == 0, precompiled.err);
   BOOST_TEST((daemon.daemon.last().body == expected_body));
   fs::remove_all(dir);

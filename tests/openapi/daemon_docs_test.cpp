@@ -74,7 +74,8 @@ ProcessResult openapi_check(const std::vector<std::string>& files) {
   return run_process(args, o);
 }
 
-const std::vector<std::string> kMethods = {"get", "put", "post", "delete", "patch", "head", "options", "trace"};
+const std::vector<std::string> kMethods = {"get",   "put",  "post",    "delete",
+                                           "patch", "head", "options", "trace"};
 
 std::string upper(std::string s) {
   for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -145,8 +146,8 @@ BOOST_AUTO_TEST_CASE(broken_copies_are_rejected, *utf::precondition(NodeAvailabl
       // Not OpenAPI: a security scheme of a type the schema does not know.
       {"schema.yaml", "type: http\n      scheme: bearer", "type: token\n      scheme: bearer", "FAIL"},
       // A $ref to nothing.
-      {"ref.yaml", "$ref: \"#/components/schemas/ClockApplied\"", "$ref: \"#/components/schemas/ClockAplied\"",
-       "ClockAplied"},
+      {"ref.yaml", "$ref: \"#/components/schemas/ClockApplied\"",
+       "$ref: \"#/components/schemas/ClockAplied\"", "ClockAplied"},
       // An example that contradicts its schema.
       {"example.yaml", "{\"now\": \"2026-03-02T10:00:00Z\", \"virtual\": true}",
        "{\"now\": \"2026-03-02T10:00:00Z\", \"virtual\": \"yes\"}", "examples that do not fit their schema"},
@@ -175,9 +176,11 @@ BOOST_AUTO_TEST_CASE(the_guide_and_the_openapi_file_list_the_same_endpoints) {
   BOOST_TEST_REQUIRE(guide.size() >= 20u, "docs/daemon.md's endpoint table has " << guide.size() << " rows");
   for (const auto& [op, auth] : guide) {
     BOOST_TEST(spec.count(op) == 1u, op << " is in docs/daemon.md but not in docs/openapi.yaml");
-    if (spec.count(op)) BOOST_TEST(spec.at(op) == auth, op << ": auth " << spec.at(op) << " vs. the guide's " << auth);
+    if (spec.count(op))
+      BOOST_TEST(spec.at(op) == auth, op << ": auth " << spec.at(op) << " vs. the guide's " << auth);
   }
-  for (const auto& [op, auth] : spec) BOOST_TEST(guide.count(op) == 1u, op << " is not in docs/daemon.md's table");
+  for (const auto& [op, auth] : spec)
+    BOOST_TEST(guide.count(op) == 1u, op << " is not in docs/daemon.md's table");
 
   // Auth as the contract has it: public routes opt out of the global bearer requirement, deploy
   // and broadcast always need it, the rest when exposed.
@@ -212,7 +215,8 @@ BOOST_AUTO_TEST_CASE(the_guide_and_the_openapi_file_list_the_same_endpoints) {
       }
       const std::regex brace(R"(\{([^}]+)\})");
       for (std::sregex_iterator it(p.begin(), p.end(), brace), end; it != end; ++it)
-        BOOST_TEST(declared.count((*it)[1]) == 1u, name << ": path parameter " << (*it)[1] << " not declared");
+        BOOST_TEST(declared.count((*it)[1]) == 1u,
+                   name << ": path parameter " << (*it)[1] << " not declared");
     }
   }
 }
@@ -221,10 +225,10 @@ BOOST_AUTO_TEST_CASE(systemd_unit_verifies, *utf::precondition(SystemdAnalyzeAva
   const fs::path dir = cascade::test::temp_dir("openapi", "systemd");
   const std::string unit = cascade::test::slurp("docs/cascade.service");
   // What the guide promises about the unit.
-  for (const char* line : {"Type=simple", "User=cascade", "StateDirectory=cascade", "EnvironmentFile=",
-                           "Restart=on-failure", "KillSignal=SIGTERM", "TimeoutStopSec=", "NoNewPrivileges=yes",
-                           "ProtectSystem=strict", "ReadWritePaths=/var/lib/cascade",
-                           "ExecStart=/usr/local/bin/cascade serve "})
+  for (const char* line :
+       {"Type=simple", "User=cascade", "StateDirectory=cascade", "EnvironmentFile=", "Restart=on-failure",
+        "KillSignal=SIGTERM", "TimeoutStopSec=", "NoNewPrivileges=yes", "ProtectSystem=strict",
+        "ReadWritePaths=/var/lib/cascade", "ExecStart=/usr/local/bin/cascade serve "})
     BOOST_TEST(unit.find(std::string("\n") + line) != std::string::npos, line);
 
   // systemd-analyze checks that ExecStart's binary exists: point it at the one just built.
@@ -235,8 +239,8 @@ BOOST_AUTO_TEST_CASE(systemd_unit_verifies, *utf::precondition(SystemdAnalyzeAva
   BOOST_TEST(r.err.empty(), r.err);  // warnings (an unknown key, a bad value) go here with exit 0
 
   // Not a rubber stamp: a misspelt key and a bad signal name are reported.
-  std::ofstream(dir / "broken.service")
-      << replaced(replaced(local, "\nType=simple", "\nTyp=simple"), "KillSignal=SIGTERM", "KillSignal=SIGTERMINATE");
+  std::ofstream(dir / "broken.service") << replaced(replaced(local, "\nType=simple", "\nTyp=simple"),
+                                                    "KillSignal=SIGTERM", "KillSignal=SIGTERMINATE");
   const auto bad = systemd_verify(dir / "broken.service");
   BOOST_TEST(bad.err.find("Unknown key") != std::string::npos, bad.err);
   BOOST_TEST(bad.err.find("SIGTERMINATE") != std::string::npos, bad.err);
@@ -250,7 +254,8 @@ BOOST_AUTO_TEST_CASE(systemd_unit_verifies, *utf::precondition(SystemdAnalyzeAva
     const std::string exec = unit.substr(start, unit.find('\n', start + 1) - start);
     const std::regex option(R"((--[a-z-]+))");
     for (std::sregex_iterator it(exec.begin(), exec.end(), option), end; it != end; ++it)
-      BOOST_TEST(help.out.find((*it)[1].str() + " ") != std::string::npos, (*it)[1] << " is not an option of serve");
+      BOOST_TEST(help.out.find((*it)[1].str() + " ") != std::string::npos,
+                 (*it)[1] << " is not an option of serve");
   }
   fs::remove_all(dir);
 }
