@@ -12,6 +12,7 @@ packages=(
   libgraphviz-dev graphviz
   libssl-dev libcurl4-openssl-dev
   python3
+  curl  # the main job talks to the daemon with it
   # test-only: a real SMTP server (the providers' tests), promtool (the daemon's /metrics), a headless browser (the HTML report's
   # test). Node.js and npm (the Mermaid parser that checks `graph --format mermaid`, the
   # benchmark peers) come with the machine's Node.js, whose npm conflicts with Debian's.
