@@ -54,6 +54,7 @@ void add_graph(CLI::App& app, Run& selected);
 void add_help(CLI::App& app, Run& selected);
 void add_report(CLI::App& app, Run& selected);
 void add_run(CLI::App& app, Run& selected);
+void add_serve(CLI::App& app, Run& selected);
 void add_simulate(CLI::App& app, Run& selected);
 void add_test(CLI::App& app, Run& selected);
 void add_gen_docs(CLI::App& app, Run& selected);

@@ -13,6 +13,7 @@ constexpr Command kCommands[] = {
     {"graph", add_graph},
     {"report", add_report},
     {"run", add_run},
+    {"serve", add_serve},
     {"simulate", add_simulate},
     {"test", add_test},
     {"help", add_help},
