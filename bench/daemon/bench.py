@@ -22,7 +22,8 @@ POST /v1/scenarios with the bearer token), and then, with bench_daemon_load (loa
    the first 200 on /readyz (the snapshot alone); then DAEMON_TAIL (100,000) more events for the
    recipients kept aside, kill -9, start again, time to 200 (the snapshot plus the replayed tail:
    fewer than --snapshot-every, 200,000 by default, so no snapshot was taken meanwhile); after each
-   start it checks that cascade_instances_live and cascade_applied_seq are what they were.
+   start it checks that the live instances (GET /v1/scenarios) and the restored seq (the log's
+   "restored" line) are what they were.
 
 Then, in the same run, the peer: bench/store/run.sh (BullMQ delayed jobs on Redis with
 appendfsync always: one add at a time, 64 concurrent adds, addBulk of 500 from 4 callers).
@@ -152,6 +153,26 @@ class Daemon:
                 self.fail(f"applied seq {m.get('cascade_applied_seq')} has not reached {seq} in {limit} s")
             time.sleep(0.02)
 
+    def live(self):
+        """Live instances over every scenario version (GET /v1/scenarios)."""
+        status, body = self.request("GET", "/v1/scenarios")
+        if status != 200:
+            self.fail(f"GET /v1/scenarios answered {status}")
+        return sum(v["live"] for sc in json.loads(body)["scenarios"] for v in sc["versions"])
+
+    def log_line(self, msg):
+        """The last line of this start's log with this "msg", as a dict ({} when none)."""
+        self.log.flush()
+        found = {}
+        with open(self.log.name, "rb") as f:
+            for line in f:
+                if f'"msg":"{msg}"'.encode() in line:
+                    try:
+                        found = json.loads(line)
+                    except ValueError:
+                        pass
+        return found
+
     def rss_mb(self):
         with open(f"/proc/{self.proc.pid}/status") as f:
             for line in f:
@@ -274,7 +295,7 @@ def one_size(cascade, gen, root, n, env, tmp):
         # 3. Memory.
         time.sleep(1)
         m = d.metrics()
-        live = int(m.get("cascade_instances_live", 0))
+        live = d.live()
         rss_live = d.rss_mb()
         emit({"bench": "daemon_memory", "events": nxt, "profiles": n + tail, "instances_live": live, "rss_profiles_mb": round(rss_profiles, 1),
               "rss_live_mb": round(rss_live, 1),
@@ -291,21 +312,27 @@ def one_size(cascade, gen, root, n, env, tmp):
             stop_s, code = d.stop(sig)
             ready = d.start()
             m = d.metrics()
-            after_live = int(m.get("cascade_instances_live", 0))
+            after_live = d.live()
+            restored = d.log_line("restored")
             row = emit({"bench": "daemon_restart", "after": how, "stop_seconds": round(stop_s, 2), "exit_code": code,
                         "seconds_to_ready": round(ready, 3), "instances_live": after_live,
-                        "applied_seq_before": before.get("cascade_applied_seq"),
-                        "applied_seq_after": m.get("cascade_applied_seq"), "rss_mb": round(d.rss_mb(), 1)})
-            if after_live != expect_live or m.get("cascade_applied_seq") != before.get("cascade_applied_seq"):
+                        "restored_seq": restored.get("seq"), "replayed": restored.get("replayed"),
+                        "restored_instances": restored.get("instances"),
+                        "restore_seconds_logged": round(restored.get("seconds", 0), 3),
+                        "applied_seq_before": int(before.get("cascade_applied_seq", 0)),
+                        "metric_applied_seq_after": int(m.get("cascade_applied_seq", 0)),
+                        "metric_instances_live_after": int(m.get("cascade_instances_live", 0)),
+                        "rss_mb": round(d.rss_mb(), 1)})
+            if after_live != expect_live or restored.get("seq") != int(before.get("cascade_applied_seq", 0)):
                 log(f"daemon benchmark: before the {how} restart {expect_live} instances were live and "
-                    f"{before.get('cascade_applied_seq')} inputs applied; after it {after_live} and "
-                    f"{m.get('cascade_applied_seq')}")
+                    f"{int(before.get('cascade_applied_seq', 0))} inputs applied; after it {after_live} live "
+                    f"(GET /v1/scenarios) and restored to seq {restored.get('seq')}")
             return row
 
         restart("SIGTERM", signal.SIGTERM, live)
         if tail:
             r = events("tail before kill -9: batches of 500, 4 connections", batch=500, conns=4, count=tail)
-            live = int(r["instances_live"] or 0)
+            live = d.live()
         restart(f"kill -9 (replaying {tail:,} events)", signal.SIGKILL, live)
         stop_s, code = d.stop(signal.SIGTERM)
         emit({"bench": "daemon_stop", "stop_seconds": round(stop_s, 2), "exit_code": code})
