@@ -31,7 +31,7 @@ appendfsync always: one add at a time, 64 concurrent adds, addBulk of 500 from 4
 Prints one JSON line per measurement, then Markdown tables for docs/performance.md.
 
 Usage: bench.py CASCADE_BINARY BENCH_DAEMON_LOAD SOURCE_ROOT
-Environment: DAEMON_SIZES (default "1000000"), DAEMON_SECONDS (10), DAEMON_CONNS (64),
+Environment: DAEMON_SIZES (default "1000000 3000000"), DAEMON_SECONDS (10), DAEMON_CONNS (64),
 DAEMON_RATE (5000), DAEMON_TAIL (100000), DAEMON_LOAD_THREADS (2), DAEMON_SERVE_ARGS (extra `cascade serve` arguments),
 DAEMON_PEER (1; 0 skips the BullMQ peer), BATCH_N (the peer's batched jobs, 50,000),
 DAEMON_PERF (a file: `perf record -g` the daemon during the batched load into it),
@@ -160,11 +160,24 @@ class Daemon:
             self.fail(f"GET /v1/scenarios answered {status}")
         return sum(v["live"] for sc in json.loads(body)["scenarios"] for v in sc["versions"])
 
-    def log_line(self, msg):
-        """The last line of this start's log with this "msg", as a dict ({} when none)."""
+    def log_lines(self, msg):
+        """The lines of this start's log with this "msg", as dicts."""
         self.log.flush()
-        found = {}
+        found = []
         with open(self.log.name, "rb") as f:
+            for line in f:
+                if f'"msg":"{msg}"'.encode() in line:
+                    try:
+                        found.append(json.loads(line))
+                    except ValueError:
+                        pass
+        return found
+
+    def previous_log_line(self, msg):
+        """The last line with this "msg" in the log of the start before this one."""
+        path = os.path.join(self.data, "..", f"serve-{self.starts - 1}.log")
+        found = {}
+        with open(path, "rb") as f:
             for line in f:
                 if f'"msg":"{msg}"'.encode() in line:
                     try:
@@ -172,6 +185,11 @@ class Daemon:
                     except ValueError:
                         pass
         return found
+
+    def log_line(self, msg):
+        """The last line of this start's log with this "msg" ({} when none)."""
+        lines = self.log_lines(msg)
+        return lines[-1] if lines else {}
 
     def rss_mb(self):
         with open(f"/proc/{self.proc.pid}/status") as f:
@@ -297,7 +315,12 @@ def one_size(cascade, gen, root, n, env, tmp):
         m = d.metrics()
         live = d.live()
         rss_live = d.rss_mb()
-        emit({"bench": "daemon_memory", "events": nxt, "profiles": n + tail, "instances_live": live, "rss_profiles_mb": round(rss_profiles, 1),
+        snaps = d.log_lines("snapshot saved")
+        emit({"bench": "daemon_memory", "events": nxt,
+              "snapshots_during_ingest": len(snaps),
+              "snapshot_seconds_total": round(sum(x.get("seconds", 0) for x in snaps), 2),
+              "last_snapshot_seconds": round(snaps[-1].get("seconds", 0), 2) if snaps else None,
+              "last_snapshot_mb": round(snaps[-1].get("bytes", 0) / 1048576) if snaps else None, "profiles": n + tail, "instances_live": live, "rss_profiles_mb": round(rss_profiles, 1),
               "rss_live_mb": round(rss_live, 1),
               "bytes_per_instance": round((rss_live - rss_profiles) * 1048576 / live) if live else None,
               "profile_bytes": round((rss_profiles - rss_empty) * 1048576 / (n + tail)),
@@ -314,7 +337,10 @@ def one_size(cascade, gen, root, n, env, tmp):
             m = d.metrics()
             after_live = d.live()
             restored = d.log_line("restored")
+            stop_snapshot = d.previous_log_line("snapshot saved") if sig == signal.SIGTERM else {}
             row = emit({"bench": "daemon_restart", "after": how, "stop_seconds": round(stop_s, 2), "exit_code": code,
+                        "stop_snapshot_seconds": round(stop_snapshot.get("seconds", 0), 2) or None,
+                        "stop_snapshot_mb": round(stop_snapshot.get("bytes", 0) / 1048576) or None,
                         "seconds_to_ready": round(ready, 3), "instances_live": after_live,
                         "restored_seq": restored.get("seq"), "replayed": restored.get("replayed"),
                         "restored_instances": restored.get("instances"),
@@ -351,7 +377,7 @@ def main():
     cascade, gen, root = sys.argv[1:4]
     env = os.environ
     tmp = env.get("DAEMON_TMP") or None
-    sizes = [int(s) for s in env.get("DAEMON_SIZES", "1000000").split()]
+    sizes = [int(s) for s in env.get("DAEMON_SIZES", "1000000 3000000").split()]
     rows = []
     for n in sizes:
         rows += one_size(cascade, gen, root, n, env, tmp)
@@ -403,6 +429,25 @@ def report(rows, peer):
               f'| {mem["bytes_per_instance"]} | {mem["data_dir_mb"]:,} | {term["stop_seconds"]:.2f} '
               f'| {term["seconds_to_ready"]:.2f} | {k9["seconds_to_ready"]:.2f} '
               f'| {term["instances_live"]:,} / {k9["instances_live"]:,} |')
+    sizes = sorted({r["n"] for r in rows})
+    if len(sizes) >= 2:
+        # A straight line through the two largest sizes, read at 10 M: the extrapolation the
+        # docs quote when 10 M does not fit the machine.
+        lo, hi = sizes[-2], sizes[-1]
+
+        def at(bench, key, after=""):
+            return [next(r[key] for r in rows if r["n"] == n and r["bench"] == bench
+                         and r.get("after", "").startswith(after)) for n in (lo, hi)]
+
+        def line(label, ys, unit, target=10_000_000):
+            slope = (ys[1] - ys[0]) / (hi - lo)
+            print(f"- {label}: {ys[0]:,.2f} {unit} at {lo:,}, {ys[1]:,.2f} at {hi:,} → "
+                  f"{ys[0] + slope * (target - lo):,.1f} {unit} at {target:,} (straight line)")
+        print()
+        line("SIGTERM → ready", at("daemon_restart", "seconds_to_ready", "SIGTERM"), "s")
+        line("kill -9 → ready", at("daemon_restart", "seconds_to_ready", "kill -9"), "s")
+        line("SIGTERM → exit (drain + snapshot)", at("daemon_restart", "stop_seconds", "SIGTERM"), "s")
+        line("RSS with N live instances", at("daemon_memory", "rss_live_mb"), "MB")
 
 
 if __name__ == "__main__":
