@@ -51,10 +51,13 @@ class Daemon {
     if (pid_ > 0) kill9();
   }
 
-  // Spawns the daemon and waits until it has written its port. With `wait_ready`, also until
-  // /readyz answers 200 (restored). Returns an empty string on success, else what went wrong
-  // (with the log's tail).
-  std::string start(bool wait_ready = true, std::chrono::seconds limit = std::chrono::seconds(60)) {
+  // How long start() waits: not at all (the crash test kills during the restore), until the
+  // port is written, or until /readyz answers 200 (restored and serving).
+  enum class Wait { spawned, port, ready };
+
+  // Spawns the daemon and waits as asked. Returns an empty string on success, else what went
+  // wrong (with the log's tail).
+  std::string start(Wait wait = Wait::ready, std::chrono::seconds limit = std::chrono::seconds(60)) {
     if (pid_ > 0) return "already running";
     const fs::path port_file = o_.data.parent_path() / (o_.data.filename().string() + ".port");
     fs::remove(port_file);
@@ -101,9 +104,10 @@ class Daemon {
     if (rc != 0) return std::string("posix_spawn: ") + std::strerror(rc);
     pid_ = pid;
     ++starts_;
+    port_ = 0;
+    if (wait == Wait::spawned) return "";
 
     const auto deadline = std::chrono::steady_clock::now() + limit;
-    port_ = 0;
     while (std::chrono::steady_clock::now() < deadline) {
       if (auto exited = reap_if_exited()) return "the daemon exited (" + *exited + ") before listening\n" + log_tail();
       if (port_ == 0) {
@@ -111,7 +115,7 @@ class Daemon {
         if (!text.empty() && text.back() == '\n') port_ = static_cast<unsigned short>(std::stoi(text));
       }
       if (port_ != 0) {
-        if (!wait_ready) return "";
+        if (wait == Wait::port) return "";
         const Reply r = client().get("/readyz");
         if (r.status == 200) return "";
       }
