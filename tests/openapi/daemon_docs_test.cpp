@@ -3,6 +3,10 @@
 //   every example in it by Ajv against its schema — tests/openapi/checker/check.mjs under node with
 //   the packages pinned by the package-lock.json beside it (installed there by `npm ci` on first
 //   use); deliberately broken copies must be rejected, so the checker is not a rubber stamp;
+// - that the real daemon answers as the file says: `cascade serve` on a random loopback port (the
+//   example project, deployed with `cascade deploy`, on a virtual clock, --dry-run) gets every
+//   request example of the file plus the error cases, and checker/conformance.mjs checks each
+//   status and JSON answer against the file;
 // - that the OpenAPI file and docs/daemon.md's endpoint table list the same endpoints with the
 //   same auth, and that path parameters are declared (yaml-cpp, no node needed);
 // - docs/cascade.service by `systemd-analyze verify` (with ExecStart pointed at the built binary,
@@ -10,15 +14,20 @@
 // The node and systemd checks are skipped, with a message, on a machine without node/npm or
 // systemd-analyze.
 #define BOOST_TEST_MODULE daemon_docs
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <yaml-cpp/yaml.h>
 
 #include <boost/test/unit_test.hpp>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <regex>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "run_process.hpp"
 #include "test_files.hpp"
@@ -113,6 +122,89 @@ ProcessResult systemd_verify(const fs::path& unit) {
   return run_process({"/bin/sh", "-c", "exec systemd-analyze verify \"$0\"", unit.string()});
 }
 
+// `cascade serve` in the background for one test: started on a free loopback port, stopped with
+// SIGTERM (it must exit 0), its log kept for failure messages.
+class Serve {
+ public:
+  Serve(const fs::path& dir, const std::string& token) : dir_(dir) {
+    std::vector<std::string> args = {CASCADE_BINARY,    "serve",
+                                     "--project",       "examples",
+                                     "--data",          (dir / "data").string(),
+                                     "--listen",        "127.0.0.1:0",
+                                     "--port-file",     (dir / "port").string(),
+                                     "--virtual-clock", "2026-03-02T09:00:00Z",
+                                     "--dry-run"};
+    std::vector<std::string> env_strings = {"CASCADE_TOKEN=" + token};
+    for (char** e = environ; *e != nullptr; ++e)
+      if (!std::string_view(*e).starts_with("CASCADE_TOKEN=")) env_strings.emplace_back(*e);
+    std::vector<char*> argv, envp;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    for (auto& e : env_strings) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    const std::string log = (dir / "log").string();
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, 2, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int rc = posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), envp.data());
+    posix_spawn_file_actions_destroy(&actions);
+    BOOST_TEST_REQUIRE(rc == 0, "cannot start cascade serve");
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (!fs::exists(dir / "port")) {
+      int status = 0;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        BOOST_FAIL("cascade serve exited at start: " << cascade::test::slurp(dir / "log"));
+      }
+      BOOST_TEST_REQUIRE((std::chrono::steady_clock::now() < deadline), "cascade serve did not start");
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    std::string port;
+    std::ifstream(dir / "port") >> port;
+    url_ = "http://127.0.0.1:" + port;
+  }
+  Serve(const Serve&) = delete;
+  Serve& operator=(const Serve&) = delete;
+  ~Serve() { (void)stop(); }
+
+  // SIGTERM, then the exit status (-1: it had to be killed, or was not running).
+  int stop() {
+    if (pid_ <= 0) return -1;
+    kill(pid_, SIGTERM);
+    int status = 0;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (waitpid(pid_, &status, WNOHANG) == 0) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        kill(pid_, SIGKILL);
+        waitpid(pid_, &status, 0);
+        pid_ = -1;
+        return -1;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+  const std::string& url() const { return url_; }
+  std::string log() const { return cascade::test::slurp(dir_ / "log"); }
+
+ private:
+  fs::path dir_;
+  pid_t pid_ = -1;
+  std::string url_;
+};
+
+struct ServeAvailable {
+  boost::test_tools::assertion_result operator()(utf::test_unit_id) const {
+    if (!NodeAvailable{}(0)) return NodeAvailable{}(0);
+    if (run_process({CASCADE_BINARY, "serve", "--help"}).exit_code == 0) return true;
+    boost::test_tools::assertion_result r(false);
+    r.message() << "skipped: this cascade binary has no `serve` command yet";
+    return r;
+  }
+};
+
 std::string replaced(std::string text, const std::string& from, const std::string& to) {
   const auto at = text.find(from);
   BOOST_TEST_REQUIRE(at != std::string::npos, "the mutation's anchor is gone: " << from);
@@ -166,6 +258,48 @@ BOOST_AUTO_TEST_CASE(broken_copies_are_rejected, *utf::precondition(NodeAvailabl
     BOOST_TEST(line.find(cases[i].expect) != std::string::npos, line);
   }
   BOOST_TEST(i == cases.size(), r.out);
+  fs::remove_all(dir);
+}
+
+BOOST_AUTO_TEST_CASE(the_daemon_answers_as_the_openapi_file_says, *utf::precondition(ServeAvailable{})) {
+  const fs::path dir = cascade::test::temp_dir("openapi", "serve");
+  const std::string token = "openapi-conformance-token-0123456789";
+  Serve serve(dir, token);
+  // The example project deployed and its recipients known, so the examples are inputs it takes.
+  ProcessOptions with_token;
+  with_token.env["CASCADE_TOKEN"] = token;
+  const auto deployed =
+      run_process({CASCADE_BINARY, "deploy", "--project", "examples", "--to", serve.url()}, with_token);
+  BOOST_TEST_REQUIRE(deployed.exit_code == 0, deployed.err << serve.log());
+  BOOST_TEST(deployed.out.find("abandoned_cart: version 1 (new)") != std::string::npos, deployed.out);
+  const auto profiles =
+      run_process({"/bin/sh", "-c",
+                   "exec curl -sS -o /dev/null -w '%{http_code}' -X POST \"$0/v1/profiles\" -H "
+                   "'Content-Type: application/x-ndjson' --data-binary @examples/profiles.jsonl",
+                   serve.url()});
+  BOOST_TEST_REQUIRE(profiles.out == "202", profiles.out << profiles.err);
+
+  openapi_check({});  // installs the checker when needed
+  const auto r = run_process({"/bin/sh", "-c", "exec node tests/openapi/checker/conformance.mjs \"$@\"",
+                              "conformance", "docs/openapi.yaml", serve.url(), token});
+  BOOST_TEST(r.exit_code == 0, r.out << r.err << "\n--- daemon log:\n" << serve.log());
+  const auto last = r.out.rfind("ok ", r.out.size() - 2);
+  BOOST_TEST(
+      (last != std::string::npos && r.out.find("answers, 0 not as the file says", last) != std::string::npos),
+      r.out);
+
+  // Not a rubber stamp: a copy of the file that says `seq` is a string disagrees with the daemon.
+  std::ofstream(dir / "wrong.yaml") << replaced(
+      cascade::test::slurp("docs/openapi.yaml"),
+      "          type: integer\n          minimum: 1\n"
+      "          description: the input's position in the daemon's log",
+      "          type: string\n"
+      "          description: the input's position in the daemon's log");
+  const auto wrong = run_process({"/bin/sh", "-c", "exec node tests/openapi/checker/conformance.mjs \"$@\"",
+                                  "conformance", (dir / "wrong.yaml").string(), serve.url(), token});
+  BOOST_TEST(wrong.exit_code == 1, wrong.out << wrong.err);
+  BOOST_TEST(wrong.out.find("MISMATCH POST /v1/events 202") != std::string::npos, wrong.out);
+  BOOST_TEST(serve.stop() == 0, serve.log());
   fs::remove_all(dir);
 }
 
