@@ -607,7 +607,11 @@ http::Router Daemon::Impl::routes() {
         if (v.until) o["until"] = show_time(*v.until);
         instances.push_back(std::move(o));
       }
-      respond.json(200, json::object{{"id", id}, {"instances", std::move(instances)}, {"history", std::move(history)}});
+      json::object profile = vm::encode(engine->profile_shape(), *engine->profile_of(id));
+      respond.json(200, json::object{{"id", id},
+                                     {"profile", std::move(profile)},
+                                     {"instances", std::move(instances)},
+                                     {"history", std::move(history)}});
     });
   });
 

@@ -161,6 +161,11 @@ std::size_t Engine::finish(std::optional<Time> until) {
   return m.live;
 }
 
+const Record* Engine::profile_of(std::string_view id) const {
+  const auto ri = impl_->find_recipient(id);
+  return ri ? &impl_->recipients[*ri].profile : nullptr;
+}
+
 std::optional<Time> Engine::next_wakeup() const {
   const Impl& m = *impl_;
   return m.timers.next_deadline();

@@ -20,6 +20,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstddef>
+#include <cstdio>
 #include <cstring>
 #include <limits>
 #include <new>
@@ -530,6 +531,70 @@ std::optional<DecodeError> decode(const Shape& shape, const json::value& value, 
   if (record.kind != types::Kind::Record) return std::nullopt;
   if (!d.record(record, &value.get_object())) return d.error;
   return std::nullopt;
+}
+
+namespace {
+
+json::value encode_value(const Value& v) {
+  switch (v.kind) {
+    case Kind::Null: return nullptr;
+    case Kind::Bool: return v.i != 0;
+    case Kind::Int: return v.i;
+    case Kind::Decimal: {
+      if (v.scale == 0) return v.i;  // 35000, not 3.5E4
+      double d = static_cast<double>(v.i);
+      for (int k = 0; k < v.scale; ++k) d /= 10;
+      return d;
+    }
+    case Kind::Duration: {
+      std::int64_t s = v.i;
+      std::string out = s < 0 ? "-" : "";
+      if (s < 0) s = -s;
+      const std::pair<std::int64_t, char> units[] = {{86400, 'd'}, {3600, 'h'}, {60, 'm'}, {1, 's'}};
+      for (const auto& [size, letter] : units) {
+        if (s >= size) {
+          out += std::to_string(s / size);
+          out += letter;
+          s %= size;
+        }
+      }
+      return json::string(out.size() <= 1 ? std::string("0s") : out);
+    }
+    case Kind::Time: return json::string(format_time_utc(v.i));
+    case Kind::Clock: {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "%02d:%02d", static_cast<int>(v.i / 60 % 24), static_cast<int>(v.i % 60));
+      return json::string(buf);
+    }
+    case Kind::String: return json::string(v.str());
+    case Kind::List: {
+      json::array a;
+      for (std::uint32_t k = 0; k < v.size; ++k) a.push_back(encode_value(v.list[k]));
+      return a;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+json::object encode(const Shape& shape, const Record& record) {
+  json::object out;
+  for (std::size_t i = 0; i < shape.size() && i < record.size(); ++i) {
+    const Value& v = record.get(static_cast<int>(i));
+    if (v.is_null()) continue;
+    // "consent.email" → {"consent":{"email":…}}
+    json::object* at = &out;
+    std::string_view path = shape.path(i);
+    for (std::size_t dot = path.find('.'); dot != std::string_view::npos; dot = path.find('.')) {
+      json::value& next = (*at)[path.substr(0, dot)];
+      if (!next.is_object()) next = json::object();
+      at = &next.get_object();
+      path.remove_prefix(dot + 1);
+    }
+    (*at)[path] = encode_value(v);
+  }
+  return out;
 }
 
 }  // namespace cascade::vm

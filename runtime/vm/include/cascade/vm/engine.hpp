@@ -137,6 +137,8 @@ class Engine {
   // Adds or replaces a recipient's profile (scheduling their ticks of `trigger every`).
   void upsert_profile(std::string_view id, Record profile, Time at);
   bool has_recipient(std::string_view id) const;
+  // The recipient's profile, or nullptr; valid until the next input.
+  const Record* profile_of(std::string_view id) const;
 
   // Fires every timer due at or before `now` and moves the clock there.
   std::optional<EngineError> advance(Time now);

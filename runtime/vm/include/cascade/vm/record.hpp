@@ -82,6 +82,11 @@ struct DecodeError {
 // Decodes `json` (an object) against `shape`. On success fills `out` and returns nullopt.
 std::optional<DecodeError> decode(const Shape& shape, const boost::json::value& json, Record& out);
 
+// The inverse of decode(), for inspection (the daemon's GET /v1/recipients): the record's set
+// leaves as nested JSON in the forms decode() reads (times as RFC 3339, durations like "1h30m",
+// times of day like "09:30", decimals as numbers). Null leaves are left out.
+boost::json::object encode(const Shape& shape, const Record& record);
+
 // The JSON kind of v in words, for messages: "null", "bool", "number", "string", "array", "object".
 const char* json_kind(const boost::json::value& v);
 
