@@ -123,6 +123,8 @@ struct Running {
     {
       std::lock_guard lock(daemon.mutex);
       for (auto& r : daemon.stalled) r.json(503, json::object{{"late", true}});
+      // A Responder holds its connection, which must not outlive the server's io_context.
+      daemon.stalled.clear();
     }
     server->stop(2s);
   }
