@@ -195,16 +195,6 @@ class Serve {
   std::string url_;
 };
 
-struct ServeAvailable {
-  boost::test_tools::assertion_result operator()(utf::test_unit_id) const {
-    if (!NodeAvailable{}(0)) return NodeAvailable{}(0);
-    if (run_process({CASCADE_BINARY, "serve", "--help"}).exit_code == 0) return true;
-    boost::test_tools::assertion_result r(false);
-    r.message() << "skipped: this cascade binary has no `serve` command yet";
-    return r;
-  }
-};
-
 std::string replaced(std::string text, const std::string& from, const std::string& to) {
   const auto at = text.find(from);
   BOOST_TEST_REQUIRE(at != std::string::npos, "the mutation's anchor is gone: " << from);
@@ -261,7 +251,7 @@ BOOST_AUTO_TEST_CASE(broken_copies_are_rejected, *utf::precondition(NodeAvailabl
   fs::remove_all(dir);
 }
 
-BOOST_AUTO_TEST_CASE(the_daemon_answers_as_the_openapi_file_says, *utf::precondition(ServeAvailable{})) {
+BOOST_AUTO_TEST_CASE(the_daemon_answers_as_the_openapi_file_says, *utf::precondition(NodeAvailable{})) {
   const fs::path dir = cascade::test::temp_dir("openapi", "serve");
   const std::string token = "openapi-conformance-token-0123456789";
   Serve serve(dir, token);
@@ -379,17 +369,16 @@ BOOST_AUTO_TEST_CASE(systemd_unit_verifies, *utf::precondition(SystemdAnalyzeAva
   BOOST_TEST(bad.err.find("Unknown key") != std::string::npos, bad.err);
   BOOST_TEST(bad.err.find("SIGTERMINATE") != std::string::npos, bad.err);
 
-  // The options ExecStart passes are options of `cascade serve` (once the command exists).
+  // The options ExecStart passes are options of `cascade serve`.
   const auto help = run_process({CASCADE_BINARY, "serve", "--help"});
-  if (help.exit_code != 0) {
-    BOOST_TEST_MESSAGE("cascade serve is not built into this binary yet: its options are not checked");
-  } else {
-    const auto start = unit.find("\nExecStart=");
-    const std::string exec = unit.substr(start, unit.find('\n', start + 1) - start);
-    const std::regex option(R"((--[a-z-]+))");
-    for (std::sregex_iterator it(exec.begin(), exec.end(), option), end; it != end; ++it)
-      BOOST_TEST(help.out.find((*it)[1].str() + " ") != std::string::npos,
-                 (*it)[1] << " is not an option of serve");
-  }
+  BOOST_TEST_REQUIRE(help.exit_code == 0, help.err);
+  const auto start = unit.find("\nExecStart=");
+  const std::string exec = unit.substr(start, unit.find('\n', start + 1) - start);
+  const std::regex option(R"((--[a-z-]+))");
+  std::size_t options = 0;
+  for (std::sregex_iterator it(exec.begin(), exec.end(), option), end; it != end; ++it, ++options)
+    BOOST_TEST(help.out.find((*it)[1].str() + " ") != std::string::npos,
+               (*it)[1] << " is not an option of serve");
+  BOOST_TEST(options == 3u, exec);
   fs::remove_all(dir);
 }
