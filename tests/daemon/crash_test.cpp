@@ -328,6 +328,7 @@ BOOST_AUTO_TEST_CASE(kill_9_under_load) {
     for (const auto& h : rec.at("history").as_array()) history.push_back(h.as_object());
   }
   BOOST_TEST_REQUIRE(daemon.stop() == 0, "SIGTERM did not exit 0: " << daemon.log_tail());
+  check_log_clean(daemon);
 
   std::set<std::string> sent_history, sent_trace;
   const Counts ch = check_records(history, "history", load, sent_history);

@@ -23,6 +23,16 @@ namespace cascade::daemon_test {
 
 namespace json = boost::json;
 
+// No AddressSanitizer, LeakSanitizer or UBSan report in the daemon's log.
+inline void check_log_clean(const Daemon& d) {
+  const std::string log = test::slurp(d.options().log);
+  for (const char* mark : {"AddressSanitizer", "LeakSanitizer", "runtime error:"}) {
+    const auto at = log.find(mark);
+    if (at != std::string::npos)
+      BOOST_ERROR("sanitizer report in the daemon's log: " << log.substr(at >= 200 ? at - 200 : 0, 3000));
+  }
+}
+
 struct World {
   fs::path dir, project, data;
   ::test::Receiver receiver;
@@ -45,7 +55,14 @@ struct World {
     const std::string err = daemon->start();
     BOOST_TEST_REQUIRE(err.empty(), "cascade serve did not start: " << err);
   }
+  // A daemon still running is stopped with SIGTERM, which must exit 0 (contract) — under the
+  // sanitizers that is also where leaks are reported. Its log must hold no sanitizer report.
   ~World() {
+    if (daemon->running()) {
+      const int rc = daemon->stop();
+      if (rc != 0) BOOST_ERROR("cascade serve exited " << rc << " on SIGTERM\n" << daemon->log_tail());
+    }
+    check_log_clean(*daemon);
     daemon.reset();
     receiver.stop();
   }
