@@ -247,7 +247,7 @@ int run_run(const RunOptions& options) {
     if (!fail)
       fail = input.kind == session::Input::Kind::Event
                  ? live->event(input.at, input.recipient, input.event_index, std::move(input.payload))
-                 : live->status(input.at, input.recipient, input.message, input.channel, input.status);
+                 : live->status(input.at, input.recipient, input.message, input.channel, input.status, input.reason);
     if (fail) {
       stopped = !rejected.add(session::located(options.events, events.line_number(), session::LineError{0, fail->message}));
       continue;

@@ -525,7 +525,7 @@ class Runner {
         if (!fail)
           fail = input.kind == session::Input::Kind::Event
                 ? engine->event(input.at, input.recipient, input.event_index, std::move(input.payload))
-                : engine->status(input.at, input.recipient, input.message, input.channel, input.status);
+                : engine->status(input.at, input.recipient, input.message, input.channel, input.status, input.reason);
         if (fail) loader.fail(item, fail->message);
         last = at;
       }

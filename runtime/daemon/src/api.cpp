@@ -350,9 +350,11 @@ http::Router Daemon::Impl::routes() {
              {http::Policy::TokenWhenExposed, http::Accept::Json, 0});
 
   // Providers' own status shapes.
-  auto status_item = [this](std::string_view message, std::string_view status, std::optional<std::string> id) {
+  auto status_item = [this](std::string_view message, std::string_view status, std::optional<std::string> id,
+                            std::string_view reason = {}) {
     Item item;
     json::object body{{"at", show_time(clock_now())}, {"message", message}, {"status", status}};
+    if (!reason.empty()) body["reason"] = reason;
     item.input = store::NewInput{std::string(kStatus), clock_now(), std::move(id), json::serialize(body)};
     return item;
   };
@@ -383,7 +385,7 @@ http::Router Daemon::Impl::routes() {
                else if (status == "failed" || status == "undelivered") ours = "failed";
                if (ours.empty()) return ex.respond.json(202, json::object{{"accepted", 0}, {"ignored", status}});
                std::vector<Item> items;
-               items.push_back(status_item(sid, ours, "twilio:" + sid + ":" + status));
+               items.push_back(status_item(sid, ours, "twilio:" + sid + ":" + status, ours == "failed" ? status : ""));
                accept(std::move(ex), std::move(items), false);
              },
              {http::Policy::TokenWhenExposed, http::Accept::Any, 0});
@@ -415,7 +417,8 @@ http::Router Daemon::Impl::routes() {
                    std::optional<std::string> dedupe;
                    if (const json::value* sg = o->if_contains("sg_event_id"); sg && sg->is_string())
                      dedupe = "sendgrid:" + std::string(sg->get_string());
-                   item = status_item(std::string_view(id->get_string()), ours, dedupe);
+                   item = status_item(std::string_view(id->get_string()), ours, dedupe,
+                                      ours == "failed" ? std::string_view(ev->get_string()) : std::string_view());
                  }
                  item.line = index + 1;
                  if (item.input || item.error) items.push_back(std::move(item));

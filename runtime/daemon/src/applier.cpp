@@ -155,7 +155,7 @@ void Daemon::Impl::apply(std::int64_t seq, std::string_view kind, vm::Time at, s
       in.at = std::max(in.at, engine->now());
       if (in.kind == vm::Input::Kind::Event) {
         if (auto err = engine->event(in.at, in.recipient, in.event_index, std::move(in.payload))) problem = err->message;
-      } else if (auto err = engine->status(in.at, in.recipient, in.message, in.channel, in.status)) {
+      } else if (auto err = engine->status(in.at, in.recipient, in.message, in.channel, in.status, in.reason)) {
         problem = err->message;
       }
       if (problem && problem->starts_with("unknown recipient")) reason = "unknown_recipient";

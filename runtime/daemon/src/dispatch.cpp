@@ -36,7 +36,8 @@ void Daemon::Impl::dispatch(const store::OutboxRow& row) {
     // The failure goes into the log before the row is settled: if the process dies in between,
     // the row is still pending, is sent again after the restart, and the status input is
     // de-duplicated by its id.
-    json::object body{{"at", show_time(clock_now())}, {"message", id}, {"status", "failed"}};
+    json::object body{
+        {"at", show_time(clock_now())}, {"message", id}, {"status", "failed"}, {"reason", "provider_error"}};
     std::vector<store::NewInput> in;
     in.push_back(store::NewInput{std::string(kStatus), clock_now(), "provider-failed:" + id, json::serialize(body)});
     append(std::move(in), [this, id, detail](store::Result<std::vector<store::Appended>> r) {

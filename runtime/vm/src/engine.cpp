@@ -70,7 +70,7 @@ std::optional<EngineError> Engine::event(Time at, std::string_view recipient, in
 }
 
 std::optional<EngineError> Engine::status(Time at, std::string_view recipient, std::string_view message,
-                                          std::string_view channel, MsgStatus status) {
+                                          std::string_view channel, MsgStatus status, std::string_view reason) {
   Impl& m = *impl_;
   std::optional<std::uint32_t> ri;
   if (recipient.empty() && !message.empty()) {
@@ -125,6 +125,7 @@ std::optional<EngineError> Engine::status(Time at, std::string_view recipient, s
   t.message = m.msg_id(number);
   t.step = msg.step;
   t.status = status_name(status);
+  if (status == MsgStatus::Failed) t.reason = reason;
   m.emit(t);
   msg.status = static_cast<std::uint8_t>(after);
   if (after == before) return std::nullopt;

@@ -171,6 +171,12 @@ std::optional<LineError> InputDecoder::input(const json::value& json, Input& out
     out.message.assign(message->get_string().data(), message->get_string().size());
   else
     out.message.clear();
+  out.reason.clear();
+  if (const json::value* reason = o.if_contains("reason")) {
+    if (!reason->is_string())
+      return LineError{0, fmt::format("/reason: expected a string, got {}", json_kind(*reason))};
+    if (*s == MsgStatus::Failed) out.reason.assign(reason->get_string().data(), reason->get_string().size());
+  }
   return std::nullopt;
 }
 

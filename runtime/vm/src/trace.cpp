@@ -160,6 +160,7 @@ void append_json(const TraceRecord& r, std::string_view currency, std::string& o
       text_field(out, "message", r.message);
       if (r.step) step_field(out, r.step);
       text_field(out, "status", r.status);
+      text_field(out, "reason", r.reason);
       break;
     case Action::Event:
       text_field(out, "event", r.event);

@@ -148,8 +148,10 @@ class Engine {
   // A status report for a message, by id ("m17") or by the recipient's latest on a channel.
   // With a message id the recipient may be empty: the message's owner is used (the daemon's
   // pixel, redirect and provider reports know only the message).
+  // `reason` (optional) says why a `failed` came ("provider_error", "undelivered"); it goes into
+  // the status record of the trace.
   std::optional<EngineError> status(Time at, std::string_view recipient, std::string_view message,
-                                    std::string_view channel, MsgStatus status);
+                                    std::string_view channel, MsgStatus status, std::string_view reason = {});
   // Starts a `trigger manual` scenario for every recipient (in profile order) at `at`.
   std::optional<EngineError> broadcast(std::string_view scenario, Time at);
 

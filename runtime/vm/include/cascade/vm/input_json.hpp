@@ -34,6 +34,7 @@ struct Input {
   MsgStatus status = MsgStatus::None;
   std::string channel;
   std::string message;
+  std::string reason;  // Status, failed only: why (optional)
 };
 
 // A problem with one line. `column` is 1-based, 0 when the problem is not at a known byte.
