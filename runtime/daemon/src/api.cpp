@@ -195,7 +195,7 @@ http::Router Daemon::Impl::routes() {
           ++next;
           ++accepted;
         } else if (items[i].error) {
-          line["error"] = http::error_object(*items[i].error).at("error");
+          line["error"] = http::error_object(*items[i].error);
           ++rejected;
         }
         results.push_back(std::move(line));
