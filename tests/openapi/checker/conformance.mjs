@@ -92,5 +92,13 @@ await send('post', '/v1/events', '/v1/events', '{"recipient":"u1","event":}', js
 await send('post', '/v1/events', '/v1/events', '{"recipient":"u1","event":"cart_abandonned"}', json);
 await send('post', '/v1/events', '/v1/events', '{"recipient":"u1","event":"x"}', 'text/plain');
 await send('put', '/v1/profiles/{id}', '/v1/profiles/u1', '{"id":"u2"}', json);
+// Batches with bad lines: the good ones accepted (202), or none (400), the bad ones by line.
+const ndjson = 'application/x-ndjson';
+await send('post', '/v1/events', '/v1/events',
+  '{"recipient":"u3","event":"order_placed","data":{"order_id":"o-3","total":10.0}}\n{"recipient":"u3","event":"cart_abandonned"}\n', ndjson);
+await send('post', '/v1/events', '/v1/events', '{"recipient":"u3","event":"nope"}\nnot json\n', ndjson);
+await send('post', '/v1/profiles', '/v1/profiles', '{"first_name":"no id"}\n', ndjson);
+await send('post', '/v1/status', '/v1/status', '{"message":"m1","status":"bounced"}\n', ndjson);
+await send('post', '/v1/status/sendgrid', '/v1/status/sendgrid', JSON.stringify([{ event: 'open' }]), json);
 console.log(`${mismatches ? 'FAIL' : 'ok'} ${checked} answers, ${mismatches} not as the file says`);
 process.exit(mismatches ? 1 : 0);
