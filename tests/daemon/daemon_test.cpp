@@ -218,11 +218,37 @@ BOOST_AUTO_TEST_CASE(provider_failure_falls_through) {
   BOOST_TEST_REQUIRE(statuses.size() == 1u);
   BOOST_TEST(field(statuses[0], "message") == m);
   BOOST_TEST(field(statuses[0], "status") == "failed");
-  if (statuses[0].contains("reason")) BOOST_TEST(field(statuses[0], "reason") == "provider_error");
+  BOOST_TEST(field(statuses[0], "reason") == "provider_error", json::serialize(statuses[0]));
   BOOST_TEST(eventually([&] { return sends_to(w, "u1", "sms").size() == 1; }), "the SMS did not reach the receiver");
 
   const Reply metrics = w.client().get("/metrics");
   BOOST_TEST(metrics.body.find("cascade_provider_results_total") != std::string::npos);
+}
+
+// 2c. The metric families the contract names are exported with samples once there is something
+// to count; cascade_outbox{state} ("Outbox rows by state") in particular, since it is how an
+// operator sees a backlog towards a provider.
+BOOST_AUTO_TEST_CASE(metrics_export_the_contract_families) {
+  World w("metrics");
+  w.deploy_all();
+  w.put_profile(World::example_profile("u1"));
+  w.post_event(card_txn("u1", "Shop One"));
+  BOOST_TEST_REQUIRE(eventually([&] { return !sends_to(w, "u1", "push").empty(); }));
+  std::string text;
+  auto sample = [&](const std::string& pattern) {
+    return std::regex_search(text, std::regex("(^|\n)" + pattern + " [0-9.e+-]+(\n|$)"));
+  };
+  // The acknowledgement is counted after the receiver's answer has come back.
+  BOOST_TEST(eventually([&] {
+    text = w.client().get("/metrics").body;
+    return sample(R"(cascade_provider_results_total\{provider="fcm",result="[a-z_]+"\})");
+  }), text);
+  BOOST_TEST(sample(R"(cascade_inputs_total\{kind="event"\})"), text);
+  BOOST_TEST(sample("cascade_applied_seq"), text);
+  BOOST_TEST(sample("cascade_instances_live"), text);
+  BOOST_TEST(sample(R"(cascade_sends_total\{channel="push"\})"), text);
+  BOOST_TEST(sample(R"(cascade_outbox\{state="pending"\})"), "no cascade_outbox{state=\"pending\"} sample:\n" << text);
+  BOOST_TEST(sample(R"(cascade_outbox\{state="acknowledged"\})"), "no cascade_outbox{state=\"acknowledged\"} sample");
 }
 
 // 3. The open pixel and the click redirect, with the URLs the daemon put into a webhook body.
@@ -314,7 +340,9 @@ BOOST_AUTO_TEST_CASE(redeploy_keeps_running_instances_on_their_version) {
   replace("\"cart_1\"", "\"cart_1_v2\"");
   replace("корзина скучает без вас", "v2: корзина скучает");
   std::ofstream(file) << text;
-  w.deploy_all();
+  const std::string printed = w.deploy_all();
+  BOOST_TEST(printed.find("abandoned_cart: version 2 (new)") != std::string::npos, printed);
+  BOOST_TEST(printed.find("card_txn: version 1 (unchanged)") != std::string::npos, printed);
 
   const Reply sc = w.client().get("/v1/scenarios");
   BOOST_TEST_REQUIRE(sc.status == 200, sc.body);
@@ -353,7 +381,7 @@ BOOST_AUTO_TEST_CASE(redeploy_keeps_running_instances_on_their_version) {
   BOOST_TEST(!(u1_push.empty() && u2_push.empty()), "neither instance reached its push");
 
   // Deploying the same text again changes nothing.
-  w.deploy_all();
+  BOOST_TEST(w.deploy_all().find("abandoned_cart: version 2 (unchanged)") != std::string::npos);
   v = versions_of(w.client().get("/v1/scenarios"));
   BOOST_TEST(v.size() == 2u);
 }

@@ -1,7 +1,6 @@
 // The daemon tests' project and deploy: a copy of examples/ whose webhook providers point at the
 // test's own receiver, the secrets those providers name (set in the daemon's environment), and
-// deploying the scenarios — through `cascade deploy` when the CLI has it, else by POSTing the
-// bundle of `cascade compile --bundle` to /v1/scenarios, which is what deploy does.
+// deploying the scenarios with `cascade deploy`; plus reading JSON lines.
 #pragma once
 
 #include <algorithm>
@@ -54,49 +53,21 @@ inline void make_project(const fs::path& dir, const std::string& receiver_url, c
   std::ofstream(dir / "cascade.yaml") << yaml;
 }
 
-inline bool cli_has_deploy() {
-  static const bool has = [] {
-    const auto r = test::run_process({CASCADE_BINARY, "deploy", "--help"});
-    return r.exit_code == 0 && r.out.find("deploy") != std::string::npos &&
-           r.out.find("Usage: cascade deploy") != std::string::npos;
-  }();
-  return has;
-}
-
 struct DeployResult {
   bool ok = false;
-  std::string detail;  // the command's output or the daemon's answer
+  std::string detail;  // what `cascade deploy` printed
 };
 
-// Deploys every scenario of `project` to the daemon.
+// Deploys every scenario of `project` to the daemon with `cascade deploy` (which compiles like
+// `cascade compile --bundle` and POSTs the bundle to /v1/scenarios with the bearer token).
 inline DeployResult deploy(const fs::path& project, const Daemon& d) {
-  DeployResult result;
-  if (cli_has_deploy()) {
-    test::ProcessOptions po;
-    po.env["CASCADE_TOKEN"] = kToken;
-    po.env["NO_COLOR"] = "1";
-    po.timeout_seconds = 120;
-    const auto r = test::run_process({CASCADE_BINARY, "deploy", project.string(), "--project",
-                                      project.string(), "--to", d.url()},
-                                     po);
-    result.ok = r.exit_code == 0;
-    result.detail = r.out + r.err;
-    return result;
-  }
-  const fs::path bundle = project / "bundle.cbb";
   test::ProcessOptions po;
+  po.env["CASCADE_TOKEN"] = kToken;
+  po.env["NO_COLOR"] = "1";
   po.timeout_seconds = 120;
-  const auto c = test::run_process({CASCADE_BINARY, "compile", project.string(), "--project",
-                                    (project / "cascade.yaml").string(), "--bundle", "-o", bundle.string()},
-                                   po);
-  if (c.exit_code != 0) {
-    result.detail = "compile failed: " + c.err;
-    return result;
-  }
-  const Reply r = d.client().post("/v1/scenarios", test::slurp(bundle), "application/octet-stream");
-  result.ok = r.status == 200;
-  result.detail = std::to_string(r.status) + " " + r.body + r.error;
-  return result;
+  const auto r = test::run_process(
+      {CASCADE_BINARY, "deploy", project.string(), "--project", project.string(), "--to", d.url()}, po);
+  return {r.exit_code == 0, r.out + r.err};
 }
 
 // JSON lines of a file (blank lines skipped); a line that is not JSON fails the test.

@@ -69,9 +69,11 @@ struct World {
 
   Client client() const { return daemon->client(); }
 
-  void deploy_all() {
+  // `cascade deploy` of the project; what it printed.
+  std::string deploy_all() {
     const DeployResult r = deploy(project, *daemon);
     BOOST_TEST_REQUIRE(r.ok, "deploy failed: " << r.detail << "\n" << daemon->log_tail());
+    return r.detail;
   }
 
   // POST /v1/clock; the answer comes after the advance is applied (contract).
