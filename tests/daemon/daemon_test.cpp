@@ -225,6 +225,27 @@ BOOST_AUTO_TEST_CASE(provider_failure_falls_through) {
   BOOST_TEST(metrics.body.find("cascade_provider_results_total") != std::string::npos);
 }
 
+// 2c'. A receiver that stalls past the provider's timeout: the attempt is abandoned and retried
+// with the same idempotency key and the same body, and the message is not failed.
+BOOST_AUTO_TEST_CASE(stalled_receiver_is_retried_with_the_same_key) {
+  World w("stall", ", timeout: 300ms, backoff: 10ms, max_backoff: 20ms");
+  w.receiver.stall_for(std::chrono::milliseconds(3000));
+  w.receiver.script({::test::Answer::stall}, ::test::Answer::ok);
+  w.deploy_all();
+  w.put_profile(World::example_profile("u1"));
+  w.post_event(card_txn("u1", "Shop One"));
+  BOOST_TEST_REQUIRE(eventually([&] { return sends_to(w, "u1", "push").size() >= 2; }),
+                     "the stalled push was not retried\n" << w.daemon->log_tail());
+  const auto requests = w.receiver.requests();
+  BOOST_TEST_REQUIRE(requests.size() >= 2u);
+  BOOST_TEST(requests[0].key == requests[1].key);
+  BOOST_TEST(requests[0].body == requests[1].body);
+  BOOST_TEST((requests[1].at - requests[0].at >= std::chrono::milliseconds(250)), "retried before the timeout");
+  w.advance("2026-03-02T08:00:30Z");  // everything reported so far is applied by now
+  BOOST_TEST(w.history("u1", "status").empty(), "a retried send must not be reported failed");
+  BOOST_TEST(w.history("u1", "send", "sms").empty());
+}
+
 // 2c. The metric families the contract names are exported with samples once there is something
 // to count; cascade_outbox{state} ("Outbox rows by state") in particular, since it is how an
 // operator sees a backlog towards a provider.

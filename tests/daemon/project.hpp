@@ -48,6 +48,10 @@ inline void make_project(const fs::path& dir, const std::string& receiver_url, c
   std::string yaml = test::slurp(examples / "cascade.yaml");
   yaml = std::regex_replace(yaml, std::regex(R"(http://127\.0\.0\.1:91\d\d/send")"), receiver_url + "\"");
   yaml = std::regex_replace(yaml, std::regex(R"(\n\s*outbox:\s*\{ type: file[^\n]*)"), "");
+  // A setting given in `provider_extra` replaces the example's own (a key twice is an error).
+  const std::regex key(R"((\w+):)");
+  for (std::sregex_iterator k(provider_extra.begin(), provider_extra.end(), key), end; k != end; ++k)
+    yaml = std::regex_replace(yaml, std::regex(", " + (*k)[1].str() + R"(: [^,}]+)"), "");
   if (!provider_extra.empty())
     yaml = std::regex_replace(yaml, std::regex(R"((\{ type: webhook[^}]*?)\s*\})"), "$1" + provider_extra + " }");
   std::ofstream(dir / "cascade.yaml") << yaml;
