@@ -110,7 +110,8 @@ http::Router Daemon::Impl::routes() {
     }
     json::object body = o;
     body.erase("id");
-    if (!body.contains("at")) body["at"] = show_time(in.at);
+    in.at = accepted_at(in.at);
+    body["at"] = show_time(in.at);
     item.input = store::NewInput{std::string(kind), in.at, std::move(id), json::serialize(body)};
     return item;
   };
@@ -553,7 +554,7 @@ http::Router Daemon::Impl::routes() {
                      e.pointer = "/at";
                      return ex.respond.error(e);
                    }
-                   at = *t;
+                   at = accepted_at(*t);
                  }
                }
                std::vector<Item> items(1);

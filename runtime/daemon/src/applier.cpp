@@ -330,6 +330,11 @@ void Daemon::Impl::applier_loop() {
       applied.store(std::max(applied.load(), last));
       metrics.applied_seq->set(static_cast<double>(applied.load()));
       metrics.live->set(static_cast<double>(engine->live_instances()));
+      if (auto counts = store->outbox_counts()) {
+        metrics.outbox->with({"pending"}).set(static_cast<double>(counts.value().pending));
+        metrics.outbox->with({"acknowledged"}).set(static_cast<double>(counts.value().acknowledged));
+        metrics.outbox->with({"failed"}).set(static_cast<double>(counts.value().failed));
+      }
       std::vector<std::function<void()>> then;
       {
         std::lock_guard lk(mu);

@@ -31,6 +31,14 @@ vm::Time Daemon::Impl::clock_now() const {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
+vm::Time Daemon::Impl::accepted_at(vm::Time at) {
+  if (!config.virtual_clock) return std::min(at, clock_now());
+  vm::Time now = virtual_now.load();
+  while (now < at && !virtual_now.compare_exchange_weak(now, at)) {
+  }
+  return at;
+}
+
 std::optional<std::string> Daemon::Impl::save_snapshot() {
   const auto started = std::chrono::steady_clock::now();
   if (!flush_trace(true)) return "cannot write the trace file";
@@ -149,7 +157,7 @@ std::variant<std::unique_ptr<Daemon>, std::string> Daemon::open(Config config) {
   d.metrics.sends = &reg.counter("cascade_sends_total", "Messages sent, by channel", {"channel"});
   d.metrics.provider_results =
       &reg.counter("cascade_provider_results_total", "Final provider answers, by provider and result", {"provider", "result"});
-  d.metrics.outbox = &reg.gauge("cascade_outbox", "Outbox rows by state (read at scrape time)", {"state"});
+  d.metrics.outbox = &reg.gauge("cascade_outbox", "Outbox rows by state, as of the last applied batch", {"state"});
   d.metrics.snapshot_seconds = &reg.histogram("cascade_snapshot_seconds", "Time to save a snapshot").with({});
   d.metrics.apply_batch = &reg.histogram("cascade_apply_batch_inputs", "Inputs applied between two outbox commits", {},
                                          {1, 4, 16, 64, 256, 1024, 4096})

@@ -98,6 +98,10 @@ struct Daemon::Impl {
   // ---- the clock ----
   std::atomic<vm::Time> virtual_now{0};
   vm::Time clock_now() const;
+  // The instant an input with its own `at` is logged at. The real clock is the authority: an
+  // `at` ahead of it (a client's skewed clock) is taken as now, or timers would fire early. A
+  // virtual clock is moved forward by it, as `cascade run` moves with its input lines.
+  vm::Time accepted_at(vm::Time at);
 
   // ---- scenarios known to requests (deploy, broadcast) ----
   std::mutex scenarios_mu;
