@@ -118,6 +118,13 @@ struct Daemon::Impl {
   std::unique_ptr<http::Server> server;
   bool running = false;
 
+  // Responders kept for later answers (a clock advance waiting to be applied, an engine read)
+  // go before the server: dropping one answers its request, through the server's io_context.
+  ~Impl() {
+    after_applied.clear();
+    tasks.clear();
+  }
+
   // daemon.cpp
   std::optional<std::string> restore();
   std::optional<std::string> save_snapshot();
