@@ -143,13 +143,14 @@ struct World {
   }
 };
 
-// Polls `done` every 20 ms until it holds or `limit` passes; the last result.
-inline bool eventually(const std::function<bool()>& done, std::chrono::milliseconds limit = std::chrono::seconds(30)) {
+// Polls `done` every `every` until it holds or `limit` passes; the last result.
+inline bool eventually(const std::function<bool()>& done, std::chrono::milliseconds limit = std::chrono::seconds(30),
+                       std::chrono::milliseconds every = std::chrono::milliseconds(20)) {
   const auto deadline = std::chrono::steady_clock::now() + limit;
   for (;;) {
     if (done()) return true;
     if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    std::this_thread::sleep_for(every);
   }
 }
 
