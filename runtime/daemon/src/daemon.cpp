@@ -202,6 +202,8 @@ std::optional<std::string> Daemon::start() {
   d.io_work.emplace(d.io.get_executor());
   d.io_thread = std::thread([&d] { d.io.run(); });
   d.running = true;
+  d.metrics.applied_seq->set(static_cast<double>(d.applied.load()));
+  d.metrics.live->set(static_cast<double>(d.engine->live_instances()));
   d.applier = std::thread([&d] { d.applier_loop(); });
   d.dispatch_pending();
   d.server->set_ready(true);
