@@ -451,4 +451,5 @@ BOOST_AUTO_TEST_CASE(kill_9_under_load) {
             << ct.starts << " started, " << ct.ends << " ended; sends " << ct.sends << "; receiver requests "
             << receiver.requests().size() << ", keys " << bodies_of_key.size() << ", re-sent with the same key "
             << resent << std::endl;
+  remove_if_passed(dir);
 }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <boost/json.hpp>
+#include <boost/test/results_collector.hpp>
 #include <boost/test/unit_test.hpp>
 #include <chrono>
 #include <functional>
@@ -30,6 +31,16 @@ inline void check_log_clean(const Daemon& d) {
     const auto at = log.find(mark);
     if (at != std::string::npos)
       BOOST_ERROR("sanitizer report in the daemon's log: " << log.substr(at >= 200 ? at - 200 : 0, 3000));
+  }
+}
+
+// A test's scratch folder is removed when the test passed (the crash test's holds tens of MB);
+// kept, with the daemon's log and data, when it failed.
+inline void remove_if_passed(const fs::path& dir) {
+  namespace utf = boost::unit_test;
+  if (utf::results_collector.results(utf::framework::current_test_case().p_id).passed()) {
+    std::error_code ec;
+    fs::remove_all(dir, ec);
   }
 }
 
@@ -65,6 +76,7 @@ struct World {
     check_log_clean(*daemon);
     daemon.reset();
     receiver.stop();
+    remove_if_passed(dir);
   }
 
   Client client() const { return daemon->client(); }
