@@ -6,7 +6,7 @@
 # store: STORE_BATCH_N (inputs in batches of 500, default 200,000; the BullMQ peer BATCH_N, default
 # 50,000), STORE_REPLAY_N (default 1,000,000), STORE_SNAPSHOT_MB (default 256).
 # simulate: SIM_SIZES (recipients, default "100000 1000000"; cascade and the Python peer each).
-# daemon: DAEMON_SIZES (live instances, default 1000000), DAEMON_SECONDS, DAEMON_CONNS, DAEMON_RATE and
+# daemon: DAEMON_SIZES (live instances, default "1000000 3000000"), DAEMON_SECONDS, DAEMON_CONNS, DAEMON_RATE and
 # the rest in bench/daemon/bench.py; the BullMQ peer's BATCH_N (default 50,000).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
