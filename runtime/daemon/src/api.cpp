@@ -239,6 +239,15 @@ http::Router Daemon::Impl::routes() {
       accept(std::move(ex), std::move(items), true);
       return;
     }
+    // Batches may be large; one object is held to the server's ordinary body limit.
+    const std::size_t single_limit = server ? server->limits().max_body : (1u << 20);
+    if (ex.body().size() > single_limit) {
+      ex.respond.error(make_error(413, "body_too_large",
+                                  fmt::format("one JSON object may have {} bytes at most; send NDJSON batches "
+                                              "(application/x-ndjson) for more",
+                                              single_limit)));
+      return;
+    }
     http::JsonResult parsed = http::parse_json(ex.body());
     if (!parsed.ok()) {
       ex.respond.error(*parsed.error);

@@ -226,6 +226,21 @@ std::optional<std::string> Daemon::Impl::commit_outbox(bool dispatch_rows) {
   return std::nullopt;
 }
 
+void Daemon::Impl::refresh_outbox_gauge(bool now) {
+  // Settlements come one by one from the providers: read the counts at most ten times a second.
+  const std::int64_t t = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::steady_clock::now().time_since_epoch())
+                             .count();
+  std::int64_t last = outbox_read_at.load();
+  if (!now && t - last < 100) return;
+  if (!outbox_read_at.compare_exchange_strong(last, t) && !now) return;
+  if (auto counts = store->outbox_counts()) {
+    metrics.outbox->with({"pending"}).set(static_cast<double>(counts.value().pending));
+    metrics.outbox->with({"acknowledged"}).set(static_cast<double>(counts.value().acknowledged));
+    metrics.outbox->with({"failed"}).set(static_cast<double>(counts.value().failed));
+  }
+}
+
 void Daemon::Impl::post_task(std::function<void()> task) {
   {
     std::lock_guard lk(mu);
@@ -330,11 +345,7 @@ void Daemon::Impl::applier_loop() {
       applied.store(std::max(applied.load(), last));
       metrics.applied_seq->set(static_cast<double>(applied.load()));
       metrics.live->set(static_cast<double>(engine->live_instances()));
-      if (auto counts = store->outbox_counts()) {
-        metrics.outbox->with({"pending"}).set(static_cast<double>(counts.value().pending));
-        metrics.outbox->with({"acknowledged"}).set(static_cast<double>(counts.value().acknowledged));
-        metrics.outbox->with({"failed"}).set(static_cast<double>(counts.value().failed));
-      }
+      refresh_outbox_gauge(true);
       std::vector<std::function<void()>> then;
       {
         std::lock_guard lk(mu);
@@ -345,8 +356,11 @@ void Daemon::Impl::applier_loop() {
         }
       }
       for (auto& f : then) f();
-      if (since_snapshot >= config.snapshot_every) {
-        if (auto e = save_snapshot()) log->error("cannot save a snapshot", {{"error", std::string_view(*e)}});
+      // A snapshot costs time in proportion to the state, a replay in proportion to the tail
+      // since the last one: keep the tail no longer than the state, so neither dominates.
+      if (since_snapshot >= std::max<std::int64_t>(config.snapshot_every,
+                                                   static_cast<std::int64_t>(engine->live_instances()))) {
+        if (auto e = save_snapshot(true)) log->error("cannot save a snapshot", {{"error", std::string_view(*e)}});
       }
     }
     for (auto& t : todo) t();

@@ -39,28 +39,41 @@ vm::Time Daemon::Impl::accepted_at(vm::Time at) {
   return at;
 }
 
-std::optional<std::string> Daemon::Impl::save_snapshot() {
+std::optional<std::string> Daemon::Impl::save_snapshot(bool background) {
   const auto started = std::chrono::steady_clock::now();
+  if (background && snapshot_busy.load()) return std::nullopt;  // the last one is still being written
+  if (snapshot_writer.joinable()) snapshot_writer.join();
   if (!flush_trace(true)) return "cannot write the trace file";
   json::array modules;
   for (const auto& [name, version] : loaded) modules.push_back(json::array{json::value(name), json::value(version)});
   const std::string header = json::serialize(json::object{
       {"modules", std::move(modules)}, {"trace_bytes", trace_bytes}, {"virtual_now", virtual_now.load()}});
   const std::string state = engine->save();
-  std::vector<std::uint8_t> bytes;
-  bytes.reserve(8 + header.size() + state.size());
-  bytes.insert(bytes.end(), kMagic, kMagic + 4);
+  auto bytes = std::make_shared<std::vector<std::uint8_t>>(8 + header.size() + state.size());
+  std::uint8_t* out = bytes->data();
+  std::memcpy(out, kMagic, 4);
   const auto n = static_cast<std::uint32_t>(header.size());
-  for (int i = 0; i < 4; ++i) bytes.push_back(static_cast<std::uint8_t>(n >> (8 * i)));
-  bytes.insert(bytes.end(), header.begin(), header.end());
-  bytes.insert(bytes.end(), state.begin(), state.end());
-  auto saved = store->save_snapshot(applied.load(), bytes);
-  if (!saved) return saved.error().message;
+  for (int i = 0; i < 4; ++i) out[4 + i] = static_cast<std::uint8_t>(n >> (8 * i));
+  std::memcpy(out + 8, header.data(), header.size());
+  std::memcpy(out + 8 + header.size(), state.data(), state.size());
   since_snapshot = 0;
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  metrics.snapshot_seconds->observe(seconds);
-  log->info("snapshot saved", {{"seq", applied.load()}, {"bytes", static_cast<std::int64_t>(bytes.size())},
-                               {"seconds", seconds}});
+  const std::int64_t watermark = applied.load();
+  // The engine's part is done; writing and fsyncing hundreds of MB need not hold the applier.
+  auto write = [this, bytes, watermark, started]() -> std::optional<std::string> {
+    auto saved = store->save_snapshot(watermark, *bytes);
+    snapshot_busy = false;
+    if (!saved) return saved.error().message;
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    metrics.snapshot_seconds->observe(seconds);
+    log->info("snapshot saved", {{"seq", watermark}, {"bytes", static_cast<std::int64_t>(bytes->size())},
+                                 {"seconds", seconds}});
+    return std::nullopt;
+  };
+  snapshot_busy = true;
+  if (!background) return write();
+  snapshot_writer = std::thread([this, write] {
+    if (auto e = write()) log->error("cannot save a snapshot", {{"error", std::string_view(*e)}});
+  });
   return std::nullopt;
 }
 
@@ -224,7 +237,7 @@ void Daemon::Impl::stop() {
   }
   cv.notify_one();
   applier.join();  // every queued input applied, its outbox rows committed
-  if (auto e = save_snapshot()) log->error("cannot save a snapshot at stop", {{"error", std::string_view(*e)}});
+  if (auto e = save_snapshot(false)) log->error("cannot save a snapshot at stop", {{"error", std::string_view(*e)}});
   // Attempts in flight finish; queued ones stay pending in the outbox for the next start.
   for (auto& [name, p] : providers) p->stop();
   io_work.reset();

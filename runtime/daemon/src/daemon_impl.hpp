@@ -82,6 +82,8 @@ struct Daemon::Impl {
   std::vector<store::OutboxRow> rows;  // built while applying, committed with the watermark
   std::int64_t current_seq = 0;
   std::int64_t since_snapshot = 0;
+  std::thread snapshot_writer;
+  std::atomic<bool> snapshot_busy{false};
   std::unordered_map<std::string, std::string> channel_kind;
 
   // ---- the queue between the store's completions and the applier ----
@@ -121,13 +123,16 @@ struct Daemon::Impl {
   // Responders kept for later answers (a clock advance waiting to be applied, an engine read)
   // go before the server: dropping one answers its request, through the server's io_context.
   ~Impl() {
+    if (snapshot_writer.joinable()) snapshot_writer.join();
     after_applied.clear();
     tasks.clear();
   }
 
   // daemon.cpp
   std::optional<std::string> restore();
-  std::optional<std::string> save_snapshot();
+  // Serializes the engine on the applier thread; the file is written on `snapshot_writer` when
+  // `background` (one at a time: a snapshot due while the last is still being written waits).
+  std::optional<std::string> save_snapshot(bool background);
   void stop();
   // applier.cpp
   void on_trace(const vm::TraceRecord& r);
@@ -137,6 +142,9 @@ struct Daemon::Impl {
   std::optional<std::string> commit_outbox(bool dispatch_rows);
   void applier_loop();
   void post_task(std::function<void()> task);
+  // cascade_outbox{state}: after each batch, and (rate-limited) after providers settle rows.
+  void refresh_outbox_gauge(bool now);
+  std::atomic<std::int64_t> outbox_read_at{0};
   // Appends inputs to the log; after the commit, queues the new ones for the applier and calls
   // `done` (on the store's writer thread: it must only hand off).
   void append(std::vector<store::NewInput> inputs,

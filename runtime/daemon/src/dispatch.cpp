@@ -46,7 +46,8 @@ void Daemon::Impl::dispatch(const store::OutboxRow& row) {
                                                      {"error", std::string_view(r.error().message)}});
         return;  // the row stays pending: sent again after a restart
       }
-      store->settle_async({store::Store::Settlement{id, false, "provider_error: " + detail}}, {});
+      store->settle_async({store::Store::Settlement{id, false, "provider_error: " + detail}},
+                          [this](store::Status) { refresh_outbox_gauge(false); });
     });
   };
   auto p = providers.find(row.provider);
@@ -62,7 +63,8 @@ void Daemon::Impl::dispatch(const store::OutboxRow& row) {
   p->second->submit(std::move(*m), [this, id = row.message_id, provider, settle_failed](providers::Result r) {
     if (auto* ok = std::get_if<providers::Delivered>(&r)) {
       metrics.provider_results->with({provider, "delivered"}).inc();
-      store->settle_async({store::Store::Settlement{id, true, ok->provider_message_id}}, {});
+      store->settle_async({store::Store::Settlement{id, true, ok->provider_message_id}},
+                          [this](store::Status) { refresh_outbox_gauge(false); });
       return;
     }
     const auto& failed = std::get<providers::Failed>(r);

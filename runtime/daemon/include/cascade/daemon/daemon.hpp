@@ -39,7 +39,9 @@ struct Config {
   // store's log left it. Otherwise the wall clock.
   bool virtual_clock = false;
   std::optional<vm::Time> clock_start;
-  std::int64_t snapshot_every = 200'000;  // applied inputs between snapshots
+  // Applied inputs between snapshots, at least; also at least the live instances (a snapshot costs
+  // in proportion to the state, a replay in proportion to the tail since the last snapshot).
+  std::int64_t snapshot_every = 200'000;
   std::string public_url;                 // base of tracking links; empty: http://HOST:PORT
   std::string tracking_secret;            // HMAC key of tracking tokens (≥ 16 bytes)
   std::int64_t tracking_ttl = 30 * 86400;  // seconds a tracking link stays valid after the send
