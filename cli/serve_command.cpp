@@ -173,19 +173,26 @@ int run_serve(const ServeOptions& options) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
 
+  // The port is known (and requests are taken) before the restore: a big state restores while
+  // events are already acknowledged.
+  std::string port_error;
+  if (!options.port_file.empty()) {
+    config.on_listening = [&options, &port_error](std::uint16_t port) {
+      const std::string tmp = options.port_file + ".tmp";
+      {
+        std::ofstream out(tmp);
+        out << port << "\n";
+      }
+      std::error_code rename_error;
+      fs::rename(tmp, options.port_file, rename_error);  // readers never see a half-written file
+      if (rename_error) port_error = fmt::format("cannot write {}: {}", options.port_file, rename_error.message());
+    };
+  }
   auto opened = daemon::Daemon::open(std::move(config));
   if (auto* err = std::get_if<std::string>(&opened)) return fail(*err);
+  if (!port_error.empty()) return fail(port_error);
   std::unique_ptr<daemon::Daemon> d = std::move(std::get<0>(opened));
   if (auto e = d->start()) return fail(*e);
-  if (!options.port_file.empty()) {
-    const std::string tmp = options.port_file + ".tmp";
-    {
-      std::ofstream out(tmp);
-      out << d->port() << "\n";
-    }
-    fs::rename(tmp, options.port_file, ec);  // readers never see a half-written file
-    if (ec) return fail(fmt::format("cannot write {}: {}", options.port_file, ec.message()));
-  }
   int sig = 0;
   sigwait(&signals, &sig);
   d->stop();

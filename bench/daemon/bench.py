@@ -68,6 +68,8 @@ class Daemon:
         self.proc = None
         self.port = None
         self.starts = 0
+        self.probe = None  # an event body with an id already logged (set after the first start)
+        self.ack_seconds = None
 
     def start(self):
         """Starts the daemon; returns the seconds from spawn to the first 200 on /readyz."""
@@ -83,6 +85,7 @@ class Daemon:
         self.starts += 1
         self.log = open(os.path.join(self.data, "..", f"serve-{self.starts}.log"), "wb")
         t0 = time.perf_counter()
+        self.ack_seconds = None
         self.proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=self.log)
         while True:
             if self.proc.poll() is not None:
@@ -95,6 +98,16 @@ class Daemon:
                     if text:
                         self.port = int(text.splitlines()[0])
                 except (FileNotFoundError, ValueError):
+                    pass
+            if self.port is not None and self.probe and self.ack_seconds is None:
+                # Serving starts before the engine is restored: the listener takes events (and
+                # acknowledges them durably) while the restore runs. The probe repeats an event
+                # id already in the log, so it is acknowledged as a duplicate and changes nothing.
+                try:
+                    status, _ = self.request("POST", "/v1/events", self.probe, "application/json", timeout=2)
+                    if status == 202:
+                        self.ack_seconds = time.perf_counter() - t0
+                except OSError:
                     pass
             if self.port is not None:
                 try:
@@ -341,7 +354,9 @@ def one_size(cascade, gen, root, n, env, tmp):
             row = emit({"bench": "daemon_restart", "after": how, "stop_seconds": round(stop_s, 2), "exit_code": code,
                         "stop_snapshot_seconds": round(stop_snapshot.get("seconds", 0), 2) or None,
                         "stop_snapshot_mb": round(stop_snapshot.get("bytes", 0) / 1048576) or None,
-                        "seconds_to_ready": round(ready, 3), "instances_live": after_live,
+                        "seconds_to_ready": round(ready, 3),
+                        "seconds_to_first_ack": round(d.ack_seconds, 3) if d.ack_seconds is not None else None,
+                        "instances_live": after_live,
                         "restored_seq": restored.get("seq"), "replayed": restored.get("replayed"),
                         "restored_instances": restored.get("instances"),
                         "restore_seconds_logged": round(restored.get("seconds", 0), 3),
@@ -355,6 +370,13 @@ def one_size(cascade, gen, root, n, env, tmp):
                     f"(GET /v1/scenarios) and restored to seq {restored.get('seq')}")
             return row
 
+        # The probe for "time to serving": one event with an id, logged now, repeated at each start.
+        d.probe = json.dumps({"recipient": "probe-nobody", "event": "cart_abandoned", "id": "bench-probe",
+                              "data": {"cart_id": "c", "cart_url": "https://shop.example/c", "total": 1.0, "items": 1}})
+        status, _ = d.request("POST", "/v1/events", d.probe, "application/json")
+        if status != 202:
+            d.fail(f"the probe event was refused ({status})")
+        time.sleep(0.5)  # applied (and skipped: no such recipient) before the restart counts the seq
         restart("SIGTERM", signal.SIGTERM, live)
         if tail:
             r = events("tail before kill -9: batches of 500, 4 connections", batch=500, conns=4, count=tail)
@@ -417,9 +439,10 @@ def report(rows, peer):
               f'| {peer_cell} | {ratio} |')
     print()
     print("| N | profiles/s (batches of 10,000) | RSS profiles only MB | RSS N live MB | bytes per live instance "
-          "| data dir MB | SIGTERM stop s | SIGTERM → ready s (N live) | kill -9 → ready s (N + tail live, tail replayed) "
+          "| data dir MB | SIGTERM stop s | start → first event acknowledged s (SIGTERM / kill -9) "
+          "| SIGTERM → ready s (N live) | kill -9 → ready s (N + tail live, tail replayed) "
           "| live after the restarts |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for n in sorted({r["n"] for r in rows}):
         def get(bench, after=""):
             return next(r for r in rows if r["n"] == n and r["bench"] == bench and r.get("after", "").startswith(after))
@@ -427,6 +450,7 @@ def report(rows, peer):
         k9, term = get("daemon_restart", "kill -9"), get("daemon_restart", "SIGTERM")
         print(f'| {n:,} | {int(pr["per_s"]):,} | {mem["rss_profiles_mb"]:,.0f} | {mem["rss_live_mb"]:,.0f} '
               f'| {mem["bytes_per_instance"]} | {mem["data_dir_mb"]:,} | {term["stop_seconds"]:.2f} '
+              f'| {term.get("seconds_to_first_ack")} / {k9.get("seconds_to_first_ack")} '
               f'| {term["seconds_to_ready"]:.2f} | {k9["seconds_to_ready"]:.2f} '
               f'| {term["instances_live"]:,} / {k9["instances_live"]:,} |')
     sizes = sorted({r["n"] for r in rows})

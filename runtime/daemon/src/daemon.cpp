@@ -201,6 +201,9 @@ std::variant<std::unique_ptr<Daemon>, std::string> Daemon::open(Config config) {
   d.public_url = !d.config.public_url.empty()
                      ? d.config.public_url
                      : fmt::format("http://{}:{}", d.config.server.host, d.server->port());
+  d.log->info("listening", {{"address", std::string_view(fmt::format("{}:{}", d.config.server.host, d.server->port()))},
+                            {"virtual_clock", d.config.virtual_clock}});
+  if (d.config.on_listening) d.config.on_listening(d.server->port());
   if (auto e = d.restore()) return *e;
   return std::unique_ptr<Daemon>(new Daemon(std::move(impl)));
 }
@@ -220,9 +223,8 @@ std::optional<std::string> Daemon::start() {
   d.applier = std::thread([&d] { d.applier_loop(); });
   d.dispatch_pending();
   d.server->set_ready(true);
-  d.log->info("listening", {{"address", std::string_view(fmt::format("{}:{}", d.config.server.host, d.server->port()))},
-                            {"seq", d.applied.load()},
-                            {"virtual_clock", d.config.virtual_clock}});
+  d.log->info("ready", {{"seq", d.applied.load()},
+                        {"instances", static_cast<std::int64_t>(d.engine->live_instances())}});
   return std::nullopt;
 }
 

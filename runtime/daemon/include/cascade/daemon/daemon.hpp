@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -46,6 +47,9 @@ struct Config {
   std::string tracking_secret;            // HMAC key of tracking tokens (≥ 16 bytes)
   std::int64_t tracking_ttl = 30 * 86400;  // seconds a tracking link stays valid after the send
   std::shared_ptr<http::Logger> logger;   // application and access log (JSON lines, masked)
+  // Called once the server listens, before the restore: requests are taken (and logged durably)
+  // from then on, and applied once the restore is done (/readyz turns 200).
+  std::function<void(std::uint16_t port)> on_listening;
 };
 
 class Daemon {
