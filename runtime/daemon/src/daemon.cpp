@@ -48,24 +48,27 @@ std::optional<std::string> Daemon::Impl::save_snapshot(bool background) {
   for (const auto& [name, version] : loaded) modules.push_back(json::array{json::value(name), json::value(version)});
   const std::string header = json::serialize(json::object{
       {"modules", std::move(modules)}, {"trace_bytes", trace_bytes}, {"virtual_now", virtual_now.load()}});
-  const std::string state = engine->save();
-  auto bytes = std::make_shared<std::vector<std::uint8_t>>(8 + header.size() + state.size());
-  std::uint8_t* out = bytes->data();
+  // Written as two parts, so the engine's bytes (gigabytes at 10 M) are never copied.
+  auto prefix = std::make_shared<std::vector<std::uint8_t>>(8 + header.size());
+  std::uint8_t* out = prefix->data();
   std::memcpy(out, kMagic, 4);
   const auto n = static_cast<std::uint32_t>(header.size());
   for (int i = 0; i < 4; ++i) out[4 + i] = static_cast<std::uint8_t>(n >> (8 * i));
   std::memcpy(out + 8, header.data(), header.size());
-  std::memcpy(out + 8 + header.size(), state.data(), state.size());
+  auto state = std::make_shared<const std::string>(engine->save());
   since_snapshot = 0;
   const std::int64_t watermark = applied.load();
   // The engine's part is done; writing and fsyncing hundreds of MB need not hold the applier.
-  auto write = [this, bytes, watermark, started]() -> std::optional<std::string> {
-    auto saved = store->save_snapshot(watermark, *bytes);
+  auto write = [this, prefix, state, watermark, started]() -> std::optional<std::string> {
+    const std::span<const std::uint8_t> parts[] = {
+        std::span<const std::uint8_t>(*prefix),
+        std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(state->data()), state->size())};
+    auto saved = store->save_snapshot_parts(watermark, parts);
     snapshot_busy = false;
     if (!saved) return saved.error().message;
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     metrics.snapshot_seconds->observe(seconds);
-    log->info("snapshot saved", {{"seq", watermark}, {"bytes", static_cast<std::int64_t>(bytes->size())},
+    log->info("snapshot saved", {{"seq", watermark}, {"bytes", saved.value().size},
                                  {"seconds", seconds}});
     return std::nullopt;
   };

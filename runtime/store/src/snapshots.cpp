@@ -94,7 +94,15 @@ Status Store::Impl::clean_snapshot_dir() {
 }
 
 Result<SnapshotInfo> Store::save_snapshot(std::int64_t watermark, std::span<const std::uint8_t> bytes) {
+  const std::span<const std::uint8_t> one[] = {bytes};
+  return save_snapshot_parts(watermark, one);
+}
+
+Result<SnapshotInfo> Store::save_snapshot_parts(std::int64_t watermark,
+                                               std::span<const std::span<const std::uint8_t>> parts) {
   Impl& impl = *impl_;
+  std::size_t total = 0;
+  for (const auto& part : parts) total += part.size();
   const std::int64_t created = now_ms();
   const std::string name = fmt::format("snapshot-{:012}-{}-{}.bin", watermark, created,
                                        impl.snapshot_seq.fetch_add(1, std::memory_order_relaxed));
@@ -103,7 +111,10 @@ Result<SnapshotInfo> Store::save_snapshot(std::int64_t watermark, std::span<cons
   {
     Fd fd(::open(tmp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
     if (fd.get() < 0) return sys_error(tmp_path, "creating a snapshot");
-    Status st = write_all(fd.get(), bytes.data(), bytes.size(), tmp_path);
+    Status st;
+    for (const auto& part : parts) {
+      if (!st) st = write_all(fd.get(), part.data(), part.size(), tmp_path);
+    }
     if (!st && ::fsync(fd.get()) != 0) st = sys_error(tmp_path, "syncing a snapshot");
     if (!st && ::close(fd.release()) != 0) st = sys_error(tmp_path, "closing a snapshot");
     if (st) {
@@ -121,7 +132,7 @@ Result<SnapshotInfo> Store::save_snapshot(std::int64_t watermark, std::span<cons
     return *e;
   }
 
-  SnapshotInfo info{0, watermark, created, static_cast<std::int64_t>(bytes.size()), final_path};
+  SnapshotInfo info{0, watermark, created, static_cast<std::int64_t>(total), final_path};
   std::vector<std::string> dropped;
   Status st = impl.run_sync([&](Impl& w) -> Impl::Outcome {
     using Outcome = Impl::Outcome;
@@ -148,7 +159,7 @@ Result<SnapshotInfo> Store::save_snapshot(std::int64_t watermark, std::span<cons
       sql::Use use(ins);
       sql::bind(ins, 1, watermark);
       sql::bind_text(ins, 2, name);
-      sql::bind(ins, 3, static_cast<std::int64_t>(bytes.size()));
+      sql::bind(ins, 3, static_cast<std::int64_t>(total));
       sql::bind(ins, 4, created);
       if (auto o = w.step_done(ins, "recording a snapshot"); o.kind != Outcome::ok) return o;
       info.id = sqlite3_last_insert_rowid(db);

@@ -238,6 +238,10 @@ class Store {
   // directory), then records it and deletes all but the newest `snapshots_kept` in one
   // transaction. Blocks the calling thread for the file write, not the writer thread.
   Result<SnapshotInfo> save_snapshot(std::int64_t watermark, std::span<const std::uint8_t> bytes);
+  // The same with the bytes in parts, written one after the other (a header and a large body
+  // need not be copied into one buffer first).
+  Result<SnapshotInfo> save_snapshot_parts(std::int64_t watermark,
+                                           std::span<const std::span<const std::uint8_t>> parts);
   // The newest snapshot (by watermark), or nothing when there is none yet. Its file is mapped
   // (MAP_POPULATE: read from disk now, not at the first touch) after checking its size.
   Result<std::optional<Snapshot>> load_snapshot() const;
