@@ -220,7 +220,7 @@ void add_serve(CLI::App& app, Run& selected) {
       ->type_name("[TIME]");
   cmd->add_option("--token-file", options->token_file, "Read the bearer token from this file")->type_name("FILE");
   cmd->add_flag("--dry-run", options->dry_run, "Write every message to DATA/outbox.jsonl instead of the providers");
-  cmd->add_option("--snapshot-every", options->snapshot_every, "Applied inputs between engine snapshots, at least (and at least the live instances)")->type_name("N");
+  cmd->add_option("--snapshot-every", options->snapshot_every, "Applied inputs between engine snapshots, at least (and at least the recipients plus live instances)")->type_name("N");
   cmd->add_option("--sync", options->sync, "SQLite sync: full (survives power loss) or normal")->type_name("full|normal");
   cmd->add_option("--port-file", options->port_file, "Write the port listened on to this file")->type_name("FILE");
   cmd->add_option("--threads", options->threads, "HTTP threads")->type_name("N");

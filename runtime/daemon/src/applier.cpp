@@ -356,10 +356,11 @@ void Daemon::Impl::applier_loop() {
         }
       }
       for (auto& f : then) f();
-      // A snapshot costs time in proportion to the state, a replay in proportion to the tail
-      // since the last one: keep the tail no longer than the state, so neither dominates.
-      if (since_snapshot >= std::max<std::int64_t>(config.snapshot_every,
-                                                   static_cast<std::int64_t>(engine->live_instances()))) {
+      // A snapshot costs time in proportion to the state (recipients and instances), a replay
+      // in proportion to the tail since the last one: keep the tail no longer than the state, so
+      // neither dominates.
+      const auto state = static_cast<std::int64_t>(engine->live_instances() + engine->recipient_count());
+      if (since_snapshot >= std::max<std::int64_t>(config.snapshot_every, state)) {
         if (auto e = save_snapshot(true)) log->error("cannot save a snapshot", {{"error", std::string_view(*e)}});
       }
     }

@@ -245,6 +245,7 @@ std::optional<EngineError> Engine::restore(std::string_view bytes) { return impl
 
 Time Engine::now() const { return impl_->now; }
 std::size_t Engine::live_instances() const { return impl_->live; }
+std::size_t Engine::recipient_count() const { return impl_->recipients.size(); }
 
 Engine::Memory Engine::memory() const {
   const Impl& m = *impl_;

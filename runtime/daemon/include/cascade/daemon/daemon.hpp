@@ -40,7 +40,7 @@ struct Config {
   // store's log left it. Otherwise the wall clock.
   bool virtual_clock = false;
   std::optional<vm::Time> clock_start;
-  // Applied inputs between snapshots, at least; also at least the live instances (a snapshot costs
+  // Applied inputs between snapshots, at least; also at least the recipients plus live instances (a snapshot costs
   // in proportion to the state, a replay in proportion to the tail since the last snapshot).
   std::int64_t snapshot_every = 200'000;
   std::string public_url;                 // base of tracking links; empty: http://HOST:PORT

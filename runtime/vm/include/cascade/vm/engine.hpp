@@ -172,6 +172,7 @@ class Engine {
 
   Time now() const;
   std::size_t live_instances() const;
+  std::size_t recipient_count() const;
   // The earliest pending wake-up (a timer or a tick of `trigger every`), or nothing. A host on
   // the real clock sleeps until then.
   std::optional<Time> next_wakeup() const;
