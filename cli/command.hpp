@@ -15,6 +15,7 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -23,6 +24,7 @@
 #include "cascade/grammar/source.hpp"
 
 #include "cascade/compiler/driver.hpp"
+#include "cascade/compiler/project.hpp"
 
 namespace cascade::cli {
 
@@ -77,6 +79,12 @@ int usage_error(std::string_view command, std::string_view message);
 
 // Renders diagnostics: text to stderr, JSON and SARIF to stdout.
 void emit(const diag::Diagnostics& diags, const source::SourceMap& sources, Format format, bool color);
+
+// Loads a project file (`path` may be its folder) for commands that need only the project, not
+// the scenarios (report, serve): prints its diagnostics, and returns kExitOk with `out` set, 1
+// when it has errors, or 2 when it cannot be read.
+int load_project_only(std::string_view command, const std::string& path, ColorMode color,
+                      std::optional<project::Project>& out);
 
 // The help text shared by every subcommand's footer.
 std::string_view exit_code_help();

@@ -8,6 +8,8 @@
 #include "cascade/compiler/render.hpp"
 #include "command.hpp"
 
+#include <filesystem>
+
 namespace cascade::cli {
 namespace {
 
@@ -98,6 +100,25 @@ bool is_io_problem(const driver::CheckOutcome& outcome) {
     if (d.code == diag::Code::ProjectNotFound || d.code == diag::Code::FileUnreadable) return true;
   }
   return false;
+}
+
+int load_project_only(std::string_view command, const std::string& path, ColorMode color,
+                      std::optional<project::Project>& out) {
+  std::string file = path;
+  std::error_code ec;
+  if (std::filesystem::is_directory(file, ec)) file = (std::filesystem::path(file) / "cascade.yaml").string();
+  if (!std::filesystem::exists(file, ec)) {
+    write_err(fmt::format("cascade {}: error: cannot read {}: no such file\n", command, file));
+    return kExitUsage;
+  }
+  source::SourceMap map;
+  project::LoadResult loaded = project::load(file, map);
+  loaded.diagnostics.sort();
+  emit(loaded.diagnostics, map, Format::Text, use_color(color, 2));
+  if (!loaded.project) return kExitUsage;
+  if (loaded.diagnostics.has_errors()) return kExitFailure;
+  out = std::move(loaded.project);
+  return kExitOk;
 }
 
 }  // namespace cascade::cli

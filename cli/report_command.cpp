@@ -36,20 +36,9 @@ constexpr std::size_t kMaxReported = 1000;
 
 // The project's say on SMS and currency. Diagnostics are printed like any command's.
 int load_project(const ReportOptions& options, report::Options& out) {
-  std::string file = options.project;
-  std::error_code ec;
-  if (std::filesystem::is_directory(file, ec)) file = (std::filesystem::path(file) / "cascade.yaml").string();
-  if (!std::filesystem::exists(file, ec)) {
-    write_err(fmt::format("cascade report: error: cannot read {}: no such file\n", file));
-    return kExitUsage;
-  }
-  source::SourceMap map;
-  project::LoadResult loaded = project::load(file, map);
-  loaded.diagnostics.sort();
-  emit(loaded.diagnostics, map, Format::Text, use_color(options.color, 2));
-  if (!loaded.project) return kExitUsage;
-  if (loaded.diagnostics.has_errors()) return kExitFailure;
-  out = host::report_options(*loaded.project);
+  std::optional<project::Project> loaded;
+  if (const int rc = load_project_only("report", options.project, options.color, loaded); rc != kExitOk) return rc;
+  out = host::report_options(*loaded);
   return kExitOk;
 }
 

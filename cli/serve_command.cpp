@@ -84,20 +84,10 @@ std::optional<std::string> tracking_secret(const fs::path& data, std::string& er
 
 int run_serve(const ServeOptions& options) {
   // The project: schemas, channels, caps, providers.
-  std::string file = options.project;
+  std::optional<project::Project> loaded;
+  if (const int rc = load_project_only("serve", options.project, options.color, loaded); rc != kExitOk) return rc;
+  const project::Project& project = *loaded;
   std::error_code ec;
-  if (fs::is_directory(file, ec)) file = (fs::path(file) / "cascade.yaml").string();
-  if (!fs::exists(file, ec)) {
-    write_err(fmt::format("cascade serve: error: cannot read {}: no such file\n", file));
-    return kExitUsage;
-  }
-  source::SourceMap map;
-  project::LoadResult loaded = project::load(file, map);
-  loaded.diagnostics.sort();
-  emit(loaded.diagnostics, map, Format::Text, use_color(options.color, 2));
-  if (!loaded.project) return kExitUsage;
-  if (loaded.diagnostics.has_errors()) return kExitFailure;
-  const project::Project& project = *loaded.project;
 
   daemon::Config config;
   config.engine = host::runtime_config(project);
