@@ -332,6 +332,9 @@ class Session : public std::enable_shared_from_this<Session> {
     close_after_ = !keep;
     if (!res.has_content_length() && !res.chunked()) res.prepare_payload();
     out_ = std::make_shared<Response>(std::move(res));
+    // Counted when the answer is ready, not after it is written: a client that reads /metrics
+    // right after its answer then sees its own request (the duration excludes the send).
+    record();
     stream_.expires_after(limits().write_timeout);
     bhttp::async_write(stream_, *out_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
       self->on_write(ec);
@@ -339,7 +342,6 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void on_write(beast::error_code ec) {
-    record();
     out_.reset();
     if (ec) return close();
     if (close_after_) return linger();
