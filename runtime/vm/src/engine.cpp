@@ -103,7 +103,7 @@ std::optional<EngineError> Engine::status(Time at, std::string_view recipient, s
   } else {
     const int ch = m.channel_of(channel);
     if (ch < 0) return EngineError{fmt::format("unknown channel `{}`", channel)};
-    number = m.recipients[*ri].latest[static_cast<std::size_t>(ch)];
+    number = m.latest_message(*ri, static_cast<std::size_t>(ch));
     if (number == 0) return EngineError{fmt::format("`{}` has no message on channel `{}` to report on", recipient, channel)};
   }
   Message& msg = m.messages[number];

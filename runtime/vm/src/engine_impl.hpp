@@ -30,7 +30,6 @@ struct Recipient {
   calendar::Zone zone = nullptr;
   std::uint32_t head = kNone;  // first instance
   std::vector<SentRecord> sends;
-  std::vector<std::uint32_t> latest;  // per engine channel: the latest message number (0 none)
   // Reentry history: most people meet a scenario or two, so the first entry is inline and
   // only more spill to the heap.
   Entry first_entry{0xFFFF, 0};
@@ -61,6 +60,15 @@ class RecipientTable {
     ++count_;
   }
   std::size_t memory_bytes() const { return slots_.capacity() * sizeof(std::uint64_t); }
+  // Sizes the table for `n` entries at once (a restore), so no insert has to grow it.
+  void reserve(std::size_t n) {
+    if (count_ != 0) return;
+    std::size_t size = 1024;
+    while (n * 4 > size * 3) size *= 2;
+    if (size <= slots_.size()) return;
+    slots_.assign(size, 0);
+    mask_ = size - 1;
+  }
 
  private:
   static std::uint64_t hash(std::string_view id) {
@@ -121,6 +129,12 @@ struct Engine::Impl {
   std::vector<std::vector<std::uint16_t>> triggered;  // by Config event: programs it starts
 
   std::vector<Recipient> recipients;
+  // Per recipient and engine channel, the latest message number (0: none), one flat array so a
+  // recipient costs no allocation for it.
+  std::vector<std::uint32_t> latest_messages;
+  std::uint32_t& latest_message(std::uint32_t recipient, std::size_t channel) {
+    return latest_messages[std::size_t{recipient} * channels.size() + channel];
+  }
   RecipientTable recipient_index;
   std::string_view id_of(std::uint32_t r) const { return recipients[r].id; }
 
@@ -326,8 +340,8 @@ struct Engine::Impl {
     if (inserted) {
       Recipient fresh;
       fresh.id = std::string(id);
-      fresh.latest.assign(channels.size(), 0);
       recipients.push_back(std::move(fresh));
+      latest_messages.resize(latest_messages.size() + channels.size(), 0);
       found = static_cast<std::uint32_t>(recipients.size() - 1);
       recipient_index.insert(id, *found, ids);
     }
@@ -426,7 +440,7 @@ struct Engine::Impl {
           m.slot = e.slot;
           m.status = static_cast<std::uint8_t>(MsgStatus::Sent);
           messages.push_back(m);
-          r.latest[e.channel] = number;
+          latest_message(inst.recipient, e.channel) = number;
           if (history_window > 0) {
             r.sends.push_back(SentRecord{at, p.scenario, e.channel});
             const Time horizon = at - history_window;

@@ -130,7 +130,8 @@ std::string Engine::Impl::save() const {
   w.u64(live);
 
   w.u32(recipients.size());
-  for (const Recipient& r : recipients) {
+  for (std::size_t ri = 0; ri < recipients.size(); ++ri) {
+    const Recipient& r = recipients[ri];
     put_string(w, r.id);
     put_values(w, r.profile.values());
     w.u32(r.head);
@@ -140,7 +141,8 @@ std::string Engine::Impl::save() const {
       w.u16(s.scenario);
       w.u8(s.channel);
     }
-    put_u32s(w, r.latest);
+    w.u32(channels.size());
+    for (std::size_t c = 0; c < channels.size(); ++c) w.u32(latest_messages[ri * channels.size() + c]);
     w.u16(r.first_entry.scenario);
     w.i64(r.first_entry.last_start);
     w.u32(r.more_entries.size());
@@ -273,6 +275,8 @@ std::optional<EngineError> Engine::Impl::restore(std::string_view bytes) {
 
   const std::size_t nrec = r.count32(16, "recipients");
   recipients.reserve(nrec);
+  recipient_index.reserve(nrec);
+  latest_messages.reserve(nrec * channels.size());
   for (std::size_t i = 0; i < nrec && !r.failed(); ++i) {
     Recipient rec;
     const std::uint32_t n = r.u32("id length");
@@ -288,8 +292,8 @@ std::optional<EngineError> Engine::Impl::restore(std::string_view bytes) {
       s.channel = r.u8("send channel");
       check(s.channel < channels.size() && s.scenario < scenario_names.size(), "send history out of range");
     }
-    rec.latest = get_u32s(r, "latest messages");
-    check(rec.latest.size() == channels.size(), "latest messages: not one per channel");
+    check(r.u32("latest messages") == channels.size(), "latest messages: not one per channel");
+    for (std::size_t c = 0; c < channels.size() && !r.failed(); ++c) latest_messages.push_back(r.u32("latest message"));
     rec.first_entry.scenario = r.u16("entry scenario");
     rec.first_entry.last_start = r.i64("entry time");
     rec.more_entries.resize(r.count32(10, "entries"));
@@ -444,8 +448,7 @@ std::optional<EngineError> Engine::Impl::restore(std::string_view bytes) {
   }
   for (std::size_t i = 0; i < ninst && !r.failed(); ++i)
     check(seen[i] || instances[i].state == State::Free, fmt::format("instance {} is on no recipient's list", i));
-  for (const Recipient& rec : recipients)
-    for (std::uint32_t m : rec.latest) check(m < nmsg, "latest message out of range");
+  for (std::uint32_t m : latest_messages) check(m < nmsg, "latest message out of range");
   if (r.failed()) return error();
 
   timers = TimerWheel(wheel_now);
