@@ -9,8 +9,8 @@
 // double-parsable text of ≤ 15 digits round-trips), which covers money and counters; longer
 // mantissas come back as the shortest text of the nearest double.
 //
-// Allocation: a Record reused across decode() calls keeps its value vector and its storage
-// blocks, so decoding line after line into one Record allocates nothing once warm. Errors build
+// Allocation: decode() builds in a per-thread scratch and copies the result into the record's
+// single block (see "storage" below). Errors build
 // their JSON pointer while the recursion unwinds, so the success path never touches it.
 #include "cascade/vm/record.hpp"
 #include "cascade/stdlib/units.hpp"
@@ -32,18 +32,21 @@ namespace cascade::vm {
 namespace json = boost::json;
 
 // --- storage -------------------------------------------------------------------------------
-// A bump allocator over blocks kept across reset(): strings and list elements of one record.
-// Blocks never move, so moving the Record (which moves the unique_ptr) keeps pointers valid.
+// decode() works in a per-thread scratch (a value vector and a bump allocator over blocks kept
+// across calls), then copies the result into the record's one block: decoding line after line
+// allocates one block per record and nothing else once warm.
 
-struct Record::Storage {
-  struct Block {
+namespace {
+
+struct Scratch {
+  struct Chunk {
     std::unique_ptr<std::byte[]> data;
     std::size_t size = 0;
   };
-  std::vector<Block> blocks;
-  std::size_t current = 0;  // the block being filled
+  std::vector<Value> values;
+  std::vector<Chunk> chunks;
+  std::size_t current = 0;  // the chunk being filled
   std::size_t used = 0;     // bytes used in it
-  std::size_t bytes = 0;    // all blocks
 
   void reset() {
     current = 0;
@@ -51,25 +54,21 @@ struct Record::Storage {
   }
 
   void* alloc(std::size_t n, std::size_t align) {
-    while (current < blocks.size()) {
+    while (current < chunks.size()) {
       const std::size_t at = (used + align - 1) & ~(align - 1);
-      if (at <= blocks[current].size && n <= blocks[current].size - at) {
+      if (at <= chunks[current].size && n <= chunks[current].size - at) {
         used = at + n;
-        return blocks[current].data.get() + at;
+        return chunks[current].data.get() + at;
       }
       ++current;
       used = 0;
     }
-    const std::size_t last = blocks.empty() ? 0 : blocks.back().size;
-    const std::size_t size = std::max({n, std::size_t{128}, std::min<std::size_t>(last * 2, 64 * 1024)});
-    Block b;
-    b.data = std::make_unique<std::byte[]>(size);  // operator new[] aligns for max_align_t
-    b.size = size;
-    bytes += size;
-    blocks.push_back(std::move(b));
-    current = blocks.size() - 1;
+    const std::size_t last = chunks.empty() ? 0 : chunks.back().size;
+    const std::size_t size = std::max({n, std::size_t{4096}, std::min<std::size_t>(last * 2, 1 << 20)});
+    chunks.push_back(Chunk{std::unique_ptr<std::byte[]>(new std::byte[size]), size});  // aligned for max_align_t
+    current = chunks.size() - 1;
     used = n;
-    return blocks.back().data.get();
+    return chunks.back().data.get();
   }
 
   std::string_view copy(std::string_view text) {
@@ -79,55 +78,85 @@ struct Record::Storage {
     return std::string_view(p, text.size());
   }
 
-  Value* values(std::size_t n) {
+  Value* make_values(std::size_t n) {
     auto* p = static_cast<Value*>(alloc(std::max<std::size_t>(n, 1) * sizeof(Value), alignof(Value)));
     for (std::size_t k = 0; k < n; ++k) new (p + k) Value();
     return p;
   }
 };
 
-Record::Record() = default;
-Record::Record(Record&&) noexcept = default;
-Record& Record::operator=(Record&&) noexcept = default;
-Record::~Record() = default;
+Scratch& scratch() {
+  thread_local Scratch s;
+  return s;
+}
+
+// Bytes a deep copy of v needs beyond its own Value: list elements first (aligned), strings after.
+void measure(const Value& v, std::size_t& element_count, std::size_t& string_bytes) {
+  if (v.kind == Kind::String) string_bytes += v.size;
+  if (v.kind != Kind::List) return;
+  element_count += v.size;
+  for (std::uint32_t k = 0; k < v.size; ++k) measure(v.list[k], element_count, string_bytes);
+}
+
+}  // namespace
+
+struct Record::Block {
+  std::uint32_t count = 0;  // values
+  std::uint32_t bytes = 0;  // the whole block, header included
+  Value* values() { return reinterpret_cast<Value*>(this + 1); }
+  const Value* values() const { return reinterpret_cast<const Value*>(this + 1); }
+};
+
+Record& Record::operator=(Record&& other) noexcept {
+  if (this != &other) {
+    ::operator delete(block_);
+    block_ = std::exchange(other.block_, nullptr);
+  }
+  return *this;
+}
+
+Record::~Record() { ::operator delete(block_); }
+
+std::size_t Record::size() const { return block_ ? block_->count : 0; }
+
+std::span<const Value> Record::values() const {
+  if (!block_) return {};
+  return {block_->values(), block_->count};
+}
 
 const Value& Record::get(int i) const {
   static const Value null_value;
-  if (i < 0 || static_cast<std::size_t>(i) >= values_.size()) return null_value;
-  return values_[static_cast<std::size_t>(i)];
+  if (i < 0 || static_cast<std::size_t>(i) >= size()) return null_value;
+  return block_->values()[i];
 }
 
-std::size_t Record::memory_bytes() const {
-  std::size_t n = values_.capacity() * sizeof(Value);
-  if (storage_) n += sizeof(Storage) + storage_->bytes + storage_->blocks.capacity() * sizeof(Storage::Block);
-  return n;
-}
-
-struct RecordAccess {
-  using Storage = Record::Storage;
-  static std::vector<Value>& values(Record& r) { return r.values_; }
-  static Record::Storage& storage(Record& r) {
-    if (!r.storage_) r.storage_ = std::make_unique<Record::Storage>();
-    return *r.storage_;
-  }
-};
-
-namespace {
-Value deep_copy(const Value& v, RecordAccess::Storage& storage) {
-  if (v.kind == Kind::String) return Value::string(storage.copy(v.str()));
-  if (v.kind != Kind::List) return v;
-  Value* elements = storage.values(v.size);
-  for (std::uint32_t k = 0; k < v.size; ++k) elements[k] = deep_copy(v.list[k], storage);
-  return Value::list_of(elements, v.size);
-}
-}  // namespace
+std::size_t Record::memory_bytes() const { return block_ ? block_->bytes : 0; }
 
 Record Record::copy_of(std::span<const Value> values) {
+  static_assert(sizeof(Block) % alignof(Value) == 0 && alignof(Block) <= alignof(std::max_align_t));
+  std::size_t elements = 0, string_bytes = 0;
+  for (const Value& v : values) measure(v, elements, string_bytes);
+  const std::size_t total = sizeof(Block) + (values.size() + elements) * sizeof(Value) + string_bytes;
   Record r;
-  std::vector<Value>& out = RecordAccess::values(r);
-  RecordAccess::Storage& storage = RecordAccess::storage(r);
-  out.reserve(values.size());
-  for (const Value& v : values) out.push_back(deep_copy(v, storage));
+  r.block_ = new (::operator new(total)) Block{static_cast<std::uint32_t>(values.size()), static_cast<std::uint32_t>(total)};
+  Value* out = r.block_->values();
+  Value* next_element = out + values.size();
+  char* next_byte = reinterpret_cast<char*>(next_element + elements);
+  // Copies v's strings and elements into the block's tail, depth first.
+  auto copy = [&](auto& self, const Value& v) -> Value {
+    if (v.kind == Kind::String) {
+      if (v.size) std::memcpy(next_byte, v.s, v.size);
+      Value c = Value::string(std::string_view(next_byte, v.size));
+      next_byte += v.size;
+      return c;
+    }
+    if (v.kind != Kind::List) return v;
+    Value* list = next_element;
+    next_element += v.size;
+    for (std::uint32_t k = 0; k < v.size; ++k) new (list + k) Value(self(self, v.list[k]));
+    return Value::list_of(list, v.size);
+  };
+  for (std::size_t k = 0; k < values.size(); ++k) new (out + k) Value(copy(copy, values[k]));
   return r;
 }
 
@@ -334,7 +363,7 @@ void escape_token(std::string_view name, std::string& out) {
 
 class Decoder {
  public:
-  Decoder(std::vector<Value>& values, RecordAccess::Storage& storage) : values_(values), storage_(storage) {}
+  Decoder(std::vector<Value>& values, Scratch& storage) : values_(values), storage_(storage) {}
 
   std::optional<DecodeError> error;
 
@@ -471,7 +500,7 @@ class Decoder {
                       " are not supported");
         const json::array& a = v.get_array();
         if (a.size() > std::numeric_limits<std::uint32_t>::max()) return fail("list too long");
-        Value* elements = storage_.values(a.size());
+        Value* elements = storage_.make_values(a.size());
         for (std::size_t k = 0; k < a.size(); ++k) {
           const json::value& e = a[k];
           bool ok = true;
@@ -494,7 +523,7 @@ class Decoder {
   }
 
   std::vector<Value>& values_;
-  RecordAccess::Storage& storage_;
+  Scratch& storage_;
   std::size_t leaf_ = 0;
 };
 
@@ -521,15 +550,15 @@ const char* json_kind(const boost::json::value& v) {
 }
 
 std::optional<DecodeError> decode(const Shape& shape, const json::value& value, Record& out) {
-  std::vector<Value>& values = RecordAccess::values(out);
-  RecordAccess::Storage& storage = RecordAccess::storage(out);
-  storage.reset();
-  values.assign(shape.size(), Value::null());
   if (!value.is_object()) return DecodeError{"", std::string("expected object, got ") + json_kind(value)};
+  Scratch& storage = scratch();
+  storage.reset();
+  std::vector<Value>& values = storage.values;
+  values.assign(shape.size(), Value::null());
   Decoder d(values, storage);
   const types::Type& record = ShapeAccess::record(shape);
-  if (record.kind != types::Kind::Record) return std::nullopt;
-  if (!d.record(record, &value.get_object())) return d.error;
+  if (record.kind == types::Kind::Record && !d.record(record, &value.get_object())) return d.error;
+  out = Record::copy_of(values);
   return std::nullopt;
 }
 

@@ -6,7 +6,16 @@
 // fire timers by instance index, so a renumbered restore would drift from an uninterrupted run.
 // Restoring checks every index before it is used, so hostile bytes give an error, never a
 // wild read; the programs are checked by their hash.
+//
+// Restoring is on the daemon's start path (10 M recipients are gigabytes), so the format is cut
+// into sections that decode independently: the recipients in chunks of kChunk, each with its
+// byte length, then the rest (instances, slabs, messages, payloads, ticks) with its length.
+// Two threads decode them at once into pre-sized tables; the cross-checks and the indexes that
+// need every recipient (the id table, time zones, instance lists, timers) run after.
+#include <atomic>
 #include <deque>
+#include <thread>
+#include <type_traits>
 
 #include <xxhash.h>
 
@@ -18,7 +27,8 @@ namespace cascade::vm {
 namespace {
 
 constexpr std::uint32_t kMagic = 0x504E5343;  // "CSNP"
-constexpr std::uint32_t kVersion = 1;
+constexpr std::uint32_t kVersion = 2;
+constexpr std::size_t kChunk = 1 << 16;  // recipients per independently decodable chunk
 constexpr int kMaxListDepth = 8;
 
 using bytecode::ByteReader;
@@ -94,12 +104,13 @@ struct ValueReader {
 
   Record record() {
     const std::size_t n = r.count32(1, "record values");
-    std::vector<Value> values(n);
-    for (std::size_t k = 0; k < n && !r.failed(); ++k) values[k] = value();
-    Record out = Record::copy_of(values);
-    lists.clear();
+    scratch.assign(n, Value{});
+    for (std::size_t k = 0; k < n && !r.failed(); ++k) scratch[k] = value();
+    Record out = Record::copy_of(scratch);
+    if (!lists.empty()) lists.clear();
     return out;
   }
+  std::vector<Value> scratch;  // one record's values, reused
 };
 
 std::vector<std::uint32_t> get_u32s(ByteReader& r, const char* what) {
@@ -112,6 +123,32 @@ void put_u32s(ByteWriter& w, const std::vector<std::uint32_t>& xs) {
   w.u32(xs.size());
   for (std::uint32_t x : xs) w.u32(x);
 }
+
+}  // namespace
+
+
+namespace {
+
+// A check whose message is a string or a function making one: most checks pass, and formatting
+// a message per recipient and instance cost more than the checks themselves.
+template <class Message>
+bool check_in(ByteReader& r, bool ok, Message&& message) {
+  if (!ok && !r.failed()) {
+    if constexpr (std::is_invocable_v<Message>)
+      r.fail(r.pos(), message());
+    else
+      r.fail(r.pos(), std::string(message));
+  }
+  return ok && !r.failed();
+}
+
+// A length-prefixed section: its u64 length is written first and patched when it is known.
+struct Section {
+  ByteWriter& w;
+  std::size_t at;
+  explicit Section(ByteWriter& writer) : w(writer), at(writer.bytes.size()) { w.u64(0); }
+  ~Section() { w.patch(at, w.bytes.size() - at - 8, 8); }
+};
 
 }  // namespace
 
@@ -130,90 +167,113 @@ std::string Engine::Impl::save() const {
   w.u64(live);
 
   w.u32(recipients.size());
-  for (std::size_t ri = 0; ri < recipients.size(); ++ri) {
-    const Recipient& r = recipients[ri];
-    put_string(w, r.id);
-    put_values(w, r.profile.values());
-    w.u32(r.head);
-    w.u32(r.sends.size());
-    for (const SentRecord& s : r.sends) {
-      w.i64(s.at);
-      w.u16(s.scenario);
-      w.u8(s.channel);
-    }
-    w.u32(channels.size());
-    for (std::size_t c = 0; c < channels.size(); ++c) w.u32(latest_messages[ri * channels.size() + c]);
-    w.u16(r.first_entry.scenario);
-    w.i64(r.first_entry.last_start);
-    w.u32(r.more_entries.size());
-    for (const Entry& e : r.more_entries) {
-      w.u16(e.scenario);
-      w.i64(e.last_start);
-    }
-  }
-
-  w.u32(instances.size());
-  for (std::size_t i = 0; i < instances.size(); ++i) {
-    const Instance& in = instances[i];
-    w.u32(in.recipient);
-    w.u32(in.next);
-    w.u32(in.payload);
-    w.u32(in.number);
-    w.u32(in.pc);
-    w.u32(in.target);
-    w.u32(in.block);
-    w.u16(in.program);
-    w.u16(in.last_step);
-    w.u16(in.wait_event);
-    w.u16(in.wait_fn);
-    w.u8(static_cast<std::uint8_t>(in.state));
-    w.u8(in.wait_slot);
-    w.u8(in.wait_outcome);
-    w.u8(in.flags);
-    w.i64(in.goal_until);
-  }
-  put_u32s(w, free_instances);
-
-  for (std::size_t k = 0; k < slabs.size(); ++k) {
-    Slab& slab = const_cast<Slab&>(slabs[k]);  // at() is not const; nothing is written
-    w.u32(slab.slots.blocks());
-    put_u32s(w, slab.slots.free_blocks());
-    const std::size_t width = programs[k]->module.slots;
-    for (std::uint32_t b = 0; b < slab.slots.blocks(); ++b) {
-      const std::uint32_t* s = slab.slots.at(b);
-      for (std::size_t j = 0; j < width; ++j) w.u32(s[j]);
-    }
-    if (slab.has_locals) {
-      const std::size_t n = programs[k]->module.locals;
-      for (std::uint32_t b = 0; b < slab.slots.blocks(); ++b)
-        put_values(w, std::span<const Value>(slab.locals.at(b), n));
+  w.u32((recipients.size() + kChunk - 1) / kChunk);
+  for (std::size_t first = 0; first < recipients.size(); first += kChunk) {
+    const std::size_t count = std::min(kChunk, recipients.size() - first);
+    w.u32(count);
+    Section chunk(w);
+    for (std::size_t ri = first; ri < first + count; ++ri) {
+      const Recipient& r = recipients[ri];
+      put_string(w, r.id);
+      put_values(w, r.profile.values());
+      w.u32(r.head);
+      w.u32(r.sends.size());
+      for (const SentRecord& s : r.sends) {
+        w.i64(s.at);
+        w.u16(s.scenario);
+        w.u8(s.channel);
+      }
+      for (std::size_t c = 0; c < channels.size(); ++c) w.u32(latest_messages[ri * channels.size() + c]);
+      w.u16(r.first_entry.scenario);
+      w.i64(r.first_entry.last_start);
+      w.u32(r.more_entries.size());
+      for (const Entry& e : r.more_entries) {
+        w.u16(e.scenario);
+        w.i64(e.last_start);
+      }
     }
   }
 
-  w.u32(messages.size());
-  for (std::size_t i = 0; i < messages.size(); ++i) {
-    const Message& m = messages[i];
-    w.i64(m.sent_at);
-    w.u32(m.instance);
-    w.u32(m.number);
-    w.u16(m.program);
-    w.u16(m.step);
-    w.u8(m.channel);
-    w.u8(m.slot);
-    w.u8(m.status);
+  {
+    Section section(w);
+    w.u32(instances.size());
+    for (std::size_t i = 0; i < instances.size(); ++i) {
+      const Instance& in = instances[i];
+      w.u32(in.recipient);
+      w.u32(in.next);
+      w.u32(in.payload);
+      w.u32(in.number);
+      w.u32(in.pc);
+      w.u32(in.target);
+      w.u32(in.block);
+      w.u16(in.program);
+      w.u16(in.last_step);
+      w.u16(in.wait_event);
+      w.u16(in.wait_fn);
+      w.u8(static_cast<std::uint8_t>(in.state));
+      w.u8(in.wait_slot);
+      w.u8(in.wait_outcome);
+      w.u8(in.flags);
+      w.i64(in.goal_until);
+    }
+    put_u32s(w, free_instances);
+  }
+
+  {
+    Section section(w);
+    for (std::size_t k = 0; k < slabs.size(); ++k) {
+      Slab& slab = const_cast<Slab&>(slabs[k]);  // at() is not const; nothing is written
+      w.u32(slab.slots.blocks());
+      put_u32s(w, slab.slots.free_blocks());
+      const std::size_t width = programs[k]->module.slots;
+      for (std::uint32_t b = 0; b < slab.slots.blocks(); ++b) {
+        const std::uint32_t* s = slab.slots.at(b);
+        for (std::size_t j = 0; j < width; ++j) w.u32(s[j]);
+      }
+      if (slab.has_locals) {
+        const std::size_t n = programs[k]->module.locals;
+        for (std::uint32_t b = 0; b < slab.slots.blocks(); ++b)
+          put_values(w, std::span<const Value>(slab.locals.at(b), n));
+      }
+    }
+  }
+
+  {
+    Section section(w);
+    w.u32(messages.size());
+    for (std::size_t i = 0; i < messages.size(); ++i) {
+      const Message& m = messages[i];
+      w.i64(m.sent_at);
+      w.u32(m.instance);
+      w.u32(m.number);
+      w.u16(m.program);
+      w.u16(m.step);
+      w.u8(m.channel);
+      w.u8(m.slot);
+      w.u8(m.status);
+    }
   }
 
   w.u32(payloads.size());
-  for (std::size_t i = 0; i < payloads.size(); ++i) {
-    put_values(w, payloads[i].values());
-    w.u32(payload_refs[i]);
+  w.u32((payloads.size() + kChunk - 1) / kChunk);
+  for (std::size_t first = 0; first < payloads.size(); first += kChunk) {
+    const std::size_t count = std::min(kChunk, payloads.size() - first);
+    w.u32(count);
+    Section chunk(w);
+    for (std::size_t i = first; i < first + count; ++i) {
+      put_values(w, payloads[i].values());
+      w.u32(payload_refs[i]);
+    }
   }
-  put_u32s(w, free_payloads);
 
-  w.u32(tick_entries.size());
-  for (const Tick& t : tick_entries) {
-    w.u32(t.recipient);
-    w.u16(t.program);
+  {
+    Section section(w);
+    put_u32s(w, free_payloads);
+    w.u32(tick_entries.size());
+    for (const Tick& t : tick_entries) {
+      w.u32(t.recipient);
+      w.u16(t.program);
+    }
   }
 
   std::vector<std::pair<Time, std::uint32_t>> pending;
@@ -243,25 +303,22 @@ std::optional<EngineError> Engine::Impl::restore(std::string_view bytes) {
       return EngineError{fmt::format("snapshot byte {}: bad checksum (the file is damaged or truncated)", body)};
   }
   ByteReader r(data, 0, body);
-  ValueReader values{r, {}};
-  auto error = [&]() {
-    return EngineError{fmt::format("snapshot byte {}: {}", r.error().offset, r.error().message)};
+  auto error_of = [](const ByteReader& reader) {
+    return EngineError{fmt::format("snapshot byte {}: {}", reader.error().offset, reader.error().message)};
   };
-  auto check = [&](bool ok, std::string message) {
-    if (!ok && !r.failed()) r.fail(r.pos(), std::move(message));
-    return ok && !r.failed();
-  };
+  auto error = [&]() { return error_of(r); };
+  auto check = [&](bool ok, auto&& message) { return check_in(r, ok, message); };
 
   if (r.u32("magic") != kMagic && !r.failed()) r.fail(0, "not an engine snapshot (bad magic)");
   const std::uint32_t version = r.u32("version");
-  check(version == kVersion, fmt::format("snapshot format {} is not {}", version, kVersion));
+  check(version == kVersion, [&] { return fmt::format("snapshot format {} is not {}", version, kVersion); });
   const std::size_t nprog = r.count16(8, "programs");
   check(nprog == programs.size(),
-        fmt::format("the snapshot has {} programs, the engine {}", nprog, programs.size()));
+        [&] { return fmt::format("the snapshot has {} programs, the engine {}", nprog, programs.size()); });
   for (std::size_t k = 0; k < nprog && !r.failed(); ++k) {
     const std::uint64_t h = r.u64("program hash");
     check(h == bytecode::program_hash(programs[k]->module),
-          fmt::format("program {} (`{}`) is not the one the snapshot was made with", k, programs[k]->name));
+          [&] { return fmt::format("program {} (`{}`) is not the one the snapshot was made with", k, programs[k]->name); });
   }
   if (r.failed()) return error();
 
@@ -273,139 +330,245 @@ std::optional<EngineError> Engine::Impl::restore(std::string_view bytes) {
   next_number = r.u32("next instance number");
   live = r.u64("live instances");
 
-  const std::size_t nrec = r.count32(16, "recipients");
-  recipients.reserve(nrec);
-  recipient_index.reserve(nrec);
-  latest_messages.reserve(nrec * channels.size());
-  for (std::size_t i = 0; i < nrec && !r.failed(); ++i) {
-    Recipient rec;
-    const std::uint32_t n = r.u32("id length");
-    const auto id = r.take(n, "id");
-    rec.id.assign(id.begin(), id.end());
-    rec.profile = values.record();
-    rec.zone = zone_of(rec.profile);
-    rec.head = r.u32("instance list");
-    rec.sends.resize(r.count32(11, "sends"));
-    for (SentRecord& s : rec.sends) {
-      s.at = r.i64("send time");
-      s.scenario = r.u16("send scenario");
-      s.channel = r.u8("send channel");
-      check(s.channel < channels.size() && s.scenario < scenario_names.size(), "send history out of range");
+  // The section table: where each section (and each chunk of recipients and payloads) begins
+  // and ends.
+  enum class Part { Recipients, Instances, Slabs, Messages, Payloads, Rest };
+  struct Job {
+    Part part = Part::Rest;
+    std::size_t begin = 0, end = 0;    // bytes
+    std::size_t first = 0, count = 0;  // a chunk's recipients or payloads
+  };
+  std::vector<Job> jobs;
+  auto section = [&](Part part) {
+    Job job;
+    job.part = part;
+    const std::uint64_t length = r.u64("section length");
+    job.begin = r.pos();
+    if (!check(length <= r.left(), "section length runs past the end")) return;
+    r.take(length, "section");
+    job.end = r.pos();
+    jobs.push_back(job);
+  };
+  auto chunks = [&](Part part, std::size_t min_size, const char* what) {
+    const std::size_t n = r.count32(min_size, what);
+    const std::size_t nchunks = r.u32("chunks");
+    check(nchunks == (n + kChunk - 1) / kChunk, "chunks: not the count the elements need");
+    std::size_t first = 0;
+    for (std::size_t k = 0; k < nchunks && !r.failed(); ++k) {
+      const std::size_t count = r.u32("chunk size");
+      if (!check(count == std::min(kChunk, n - first), "chunk size: not the chunk's share")) break;
+      section(part);
+      if (r.failed()) break;
+      jobs.back().first = first;
+      jobs.back().count = count;
+      first += count;
     }
-    check(r.u32("latest messages") == channels.size(), "latest messages: not one per channel");
-    for (std::size_t c = 0; c < channels.size() && !r.failed(); ++c) latest_messages.push_back(r.u32("latest message"));
-    rec.first_entry.scenario = r.u16("entry scenario");
-    rec.first_entry.last_start = r.i64("entry time");
-    rec.more_entries.resize(r.count32(10, "entries"));
-    for (Entry& e : rec.more_entries) {
-      e.scenario = r.u16("entry scenario");
-      e.last_start = r.i64("entry time");
-    }
-    if (r.failed()) break;
-    check(!find_recipient(rec.id), fmt::format("recipient `{}` twice", rec.id));
-    recipients.push_back(std::move(rec));
-    const auto index = static_cast<std::uint32_t>(recipients.size() - 1);
-    recipient_index.insert(recipients.back().id, index, [this](std::uint32_t k) { return id_of(k); });
-  }
+    return n;
+  };
+  const std::size_t nrec = chunks(Part::Recipients, 16, "recipients");
+  section(Part::Instances);
+  section(Part::Slabs);
+  section(Part::Messages);
+  const std::size_t npay = chunks(Part::Payloads, 8, "payloads");
+  section(Part::Rest);
   if (r.failed()) return error();
+  // The biggest single sections first, so the chunks fill in around them.
+  std::stable_sort(jobs.begin(), jobs.end(), [](const Job& x, const Job& y) {
+    auto single = [](const Job& j) { return j.part == Part::Instances || j.part == Part::Messages; };
+    return single(x) && !single(y);
+  });
 
-  const std::size_t ninst = r.count32(40, "instances");
-  for (std::size_t i = 0; i < ninst && !r.failed(); ++i) {
-    Instance in;
-    in.recipient = r.u32("recipient");
-    in.next = r.u32("next");
-    in.payload = r.u32("payload");
-    in.number = r.u32("number");
-    in.pc = r.u32("pc");
-    in.target = r.u32("target");
-    in.block = r.u32("block");
-    in.program = r.u16("program");
-    in.last_step = r.u16("last step");
-    in.wait_event = r.u16("wait event");
-    in.wait_fn = r.u16("wait function");
-    in.state = static_cast<State>(r.small(static_cast<std::uint8_t>(State::Ended) + 1, "state"));
-    in.wait_slot = r.u8("wait slot");
-    in.wait_outcome = r.u8("wait outcome");
-    in.flags = r.u8("flags");
-    in.goal_until = r.i64("goal until");
-    instances.push_back(in);
-  }
-  free_instances = get_u32s(r, "free instances");
-  if (r.failed()) return error();
+  recipients.resize(nrec);
+  latest_messages.assign(nrec * channels.size(), 0);
+  payloads.resize(npay);
+  payload_refs.resize(npay);
 
-  for (std::size_t k = 0; k < slabs.size() && !r.failed(); ++k) {
-    Slab& slab = slabs[k];
-    const bytecode::Module& mod = programs[k]->module;
-    const std::size_t at = r.pos();
-    const std::uint32_t blocks = r.u32("blocks");
-    // Each block is at least its slots' bytes (and a count per locals block).
-    const std::size_t per_block = std::max<std::size_t>(1, std::size_t{mod.slots} * 4 + (slab.has_locals ? 4 : 0));
-    if (r.count(blocks, per_block, at, "blocks") != blocks) break;
-    std::vector<std::uint32_t> free = get_u32s(r, "free blocks");
-    for (std::uint32_t b : free) check(b < blocks, "free block out of range");
-    if (r.failed()) break;
-    slab.slots.reset_to(blocks, free);
-    if (slab.has_locals) slab.locals.reset_to(blocks, std::move(free));
-    for (std::uint32_t b = 0; b < blocks && !r.failed(); ++b) {
-      std::uint32_t* s = slab.slots.at(b);
-      for (std::size_t j = 0; j < mod.slots; ++j) s[j] = r.u32("slot");
-    }
-    if (slab.has_locals) {
-      for (std::uint32_t b = 0; b < blocks && !r.failed(); ++b) {
-        const std::size_t n = r.count32(1, "locals");
-        check(n == mod.locals, "locals: not the program's count");
-        Value* l = slab.locals.at(b);
-        for (std::size_t j = 0; j < n && !r.failed(); ++j) l[j] = machine.keep(values.value());
-        values.lists.clear();
+  auto restore_recipients = [this](ByteReader& jr, std::size_t from, std::size_t count) {
+    ValueReader values{jr, {}, {}};
+    for (std::size_t i = from; i < from + count && !jr.failed(); ++i) {
+      Recipient& rec = recipients[i];
+      const std::uint32_t n = jr.u32("id length");
+      const auto id = jr.take(n, "id");
+      rec.id.assign(id.begin(), id.end());
+      rec.profile = values.record();
+      rec.head = jr.u32("instance list");
+      rec.sends.resize(jr.count32(11, "sends"));
+      for (SentRecord& s : rec.sends) {
+        s.at = jr.i64("send time");
+        s.scenario = jr.u16("send scenario");
+        s.channel = jr.u8("send channel");
+        check_in(jr, s.channel < channels.size() && s.scenario < scenario_names.size(), "send history out of range");
+      }
+      for (std::size_t c = 0; c < channels.size(); ++c) latest_messages[i * channels.size() + c] = jr.u32("latest message");
+      rec.first_entry.scenario = jr.u16("entry scenario");
+      rec.first_entry.last_start = jr.i64("entry time");
+      rec.more_entries.resize(jr.count32(10, "entries"));
+      for (Entry& e : rec.more_entries) {
+        e.scenario = jr.u16("entry scenario");
+        e.last_start = jr.i64("entry time");
       }
     }
-  }
-  if (r.failed()) return error();
+  };
 
-  const std::size_t nmsg = r.count32(23, "messages");
-  check(nmsg >= 1, "no message 0");
-  for (std::size_t i = 0; i < nmsg && !r.failed(); ++i) {
-    Message m;
-    m.sent_at = r.i64("sent at");
-    m.instance = r.u32("message instance");
-    m.number = r.u32("message instance number");
-    m.program = r.u16("message program");
-    m.step = r.u16("message step");
-    m.channel = r.u8("message channel");
-    m.slot = r.u8("message slot");
-    m.status = r.small(static_cast<std::uint8_t>(MsgStatus::Failed) + 1, "message status");
-    if (i > 0) {
-      check(m.instance < ninst && m.program < programs.size() && m.channel < channels.size() &&
-                m.slot < programs[m.program]->module.slots,
-            fmt::format("message m{} out of range", i));
+  // Each section's decoder touches only its own tables; checks that need another section's
+  // run after every section is decoded.
+  auto restore_instances = [this](ByteReader& jr) {
+    const std::size_t ninst = jr.count32(40, "instances");
+    instances.resize(ninst);
+    for (std::size_t i = 0; i < ninst && !jr.failed(); ++i) {
+      Instance& in = instances[i];
+      in.recipient = jr.u32("recipient");
+      in.next = jr.u32("next");
+      in.payload = jr.u32("payload");
+      in.number = jr.u32("number");
+      in.pc = jr.u32("pc");
+      in.target = jr.u32("target");
+      in.block = jr.u32("block");
+      in.program = jr.u16("program");
+      in.last_step = jr.u16("last step");
+      in.wait_event = jr.u16("wait event");
+      in.wait_fn = jr.u16("wait function");
+      in.state = static_cast<State>(jr.small(static_cast<std::uint8_t>(State::Ended) + 1, "state"));
+      in.wait_slot = jr.u8("wait slot");
+      in.wait_outcome = jr.u8("wait outcome");
+      in.flags = jr.u8("flags");
+      in.goal_until = jr.i64("goal until");
     }
-    if (i == 0) {
-      messages[0] = m;
-    } else {
-      messages.push_back(m);
+    free_instances = get_u32s(jr, "free instances");
+  };
+  auto restore_slabs = [this](ByteReader& jr) {
+    ValueReader values{jr, {}, {}};
+    auto jcheck = [&](bool ok, auto&& message) { return check_in(jr, ok, message); };
+    for (std::size_t k = 0; k < slabs.size() && !jr.failed(); ++k) {
+      Slab& slab = slabs[k];
+      const bytecode::Module& mod = programs[k]->module;
+      const std::size_t at = jr.pos();
+      const std::uint32_t blocks = jr.u32("blocks");
+      // Each block is at least its slots' bytes (and a count per locals block).
+      const std::size_t per_block = std::max<std::size_t>(1, std::size_t{mod.slots} * 4 + (slab.has_locals ? 4 : 0));
+      if (jr.count(blocks, per_block, at, "blocks") != blocks) return;
+      std::vector<std::uint32_t> free = get_u32s(jr, "free blocks");
+      for (std::uint32_t b : free) jcheck(b < blocks, "free block out of range");
+        slab.slots.reset_to(blocks, free);
+      if (slab.has_locals) slab.locals.reset_to(blocks, std::move(free));
+      for (std::uint32_t b = 0; b < blocks && !jr.failed(); ++b) {
+        std::uint32_t* s = slab.slots.at(b);
+        for (std::size_t j = 0; j < mod.slots; ++j) s[j] = jr.u32("slot");
+      }
+      if (slab.has_locals) {
+        for (std::uint32_t b = 0; b < blocks && !jr.failed(); ++b) {
+          const std::size_t n = jr.count32(1, "locals");
+          jcheck(n == mod.locals, "locals: not the program's count");
+          Value* l = slab.locals.at(b);
+          for (std::size_t j = 0; j < n && !jr.failed(); ++j) l[j] = machine.keep(values.value());
+          values.lists.clear();
+        }
+      }
     }
+  };
+  auto restore_messages = [this](ByteReader& jr) {
+    auto jcheck = [&](bool ok, auto&& message) { return check_in(jr, ok, message); };
+    const std::size_t nmsg = jr.count32(23, "messages");
+    jcheck(nmsg >= 1, "no message 0");
+    if (nmsg > 1) messages.resize(nmsg);
+    for (std::size_t i = 0; i < nmsg && !jr.failed(); ++i) {
+      Message& m = messages[i];
+      m.sent_at = jr.i64("sent at");
+      m.instance = jr.u32("message instance");
+      m.number = jr.u32("message instance number");
+      m.program = jr.u16("message program");
+      m.step = jr.u16("message step");
+      m.channel = jr.u8("message channel");
+      m.slot = jr.u8("message slot");
+      m.status = jr.small(static_cast<std::uint8_t>(MsgStatus::Failed) + 1, "message status");
+    }
+  };
+  auto restore_payloads = [this](ByteReader& jr, std::size_t from, std::size_t count) {
+    ValueReader values{jr, {}, {}};
+    for (std::size_t i = from; i < from + count && !jr.failed(); ++i) {
+      payloads[i] = values.record();
+      payload_refs[i] = jr.u32("payload references");
+    }
+  };
+  auto restore_rest = [this, npay](ByteReader& jr) {
+    auto jcheck = [&](bool ok, auto&& message) { return check_in(jr, ok, message); };
+    free_payloads = get_u32s(jr, "free payloads");
+    for (std::uint32_t f : free_payloads) jcheck(f < npay, "free payload out of range");
+    const std::size_t nticks = jr.count32(6, "ticks");
+    tick_entries.resize(nticks);
+    for (Tick& t : tick_entries) {
+      t.recipient = jr.u32("tick recipient");
+      t.program = jr.u16("tick program");
+      jcheck(t.recipient < recipients.size() && t.program < programs.size() &&
+                programs[t.program]->module.scenario.trigger == bytecode::TriggerKind::Every,
+            "tick out of range");
+    }
+  };
+
+  std::vector<std::optional<bytecode::Error>> failures(jobs.size());
+  std::atomic<std::size_t> next_job{0};
+  auto work = [&] {
+    for (std::size_t k; (k = next_job.fetch_add(1)) < jobs.size();) {
+      const Job& job = jobs[k];
+      ByteReader jr(data, job.begin, job.end);
+      try {
+        switch (job.part) {
+          case Part::Recipients: restore_recipients(jr, job.first, job.count); break;
+          case Part::Instances: restore_instances(jr); break;
+          case Part::Slabs: restore_slabs(jr); break;
+          case Part::Messages: restore_messages(jr); break;
+          case Part::Payloads: restore_payloads(jr, job.first, job.count); break;
+          case Part::Rest: restore_rest(jr); break;
+        }
+      } catch (const std::exception& e) {  // out of memory: an error value, not a dead thread
+        jr.fail(jr.pos(), e.what());
+      }
+      if (!jr.failed() && jr.left() != 0) jr.fail(jr.pos(), fmt::format("{} bytes after the section's end", jr.left()));
+      if (jr.failed()) failures[k] = jr.error();
+    }
+  };
+  {
+    std::thread helper;
+    if (jobs.size() > 1) helper = std::thread(work);
+    work();
+    if (helper.joinable()) helper.join();
+  }
+  // The first problem in file order, as a single-threaded decoder would have met it.
+  const bytecode::Error* first_failure = nullptr;
+  for (const auto& f : failures)
+    if (f && (!first_failure || f->offset < first_failure->offset)) first_failure = &*f;
+  if (first_failure) return EngineError{fmt::format("snapshot byte {}: {}", first_failure->offset, first_failure->message)};
+
+  // The id table and the time zones need every recipient; they are independent of each other.
+  {
+    std::thread zones([this] {
+      for (Recipient& rec : recipients) rec.zone = zone_of(rec.profile);
+    });
+    recipient_index.reserve(nrec);
+    auto ids = [this](std::uint32_t k) { return id_of(k); };
+    for (std::uint32_t i = 0; i < nrec; ++i) {
+      if (recipient_index.find(recipients[i].id, ids)) {
+        std::size_t at = 0;  // the chunk that holds the second one
+        for (const Job& job : jobs)
+          if (job.part == Part::Recipients && job.first <= i && i < job.first + job.count) at = job.begin;
+        r.fail(at, fmt::format("recipient `{}` twice", recipients[i].id));
+        break;
+      }
+      recipient_index.insert(recipients[i].id, i, ids);
+    }
+    zones.join();
   }
   if (r.failed()) return error();
 
-  const std::size_t npay = r.count32(8, "payloads");
-  for (std::size_t i = 0; i < npay && !r.failed(); ++i) {
-    payloads.push_back(values.record());
-    payload_refs.push_back(r.u32("payload references"));
+  const std::size_t ninst = instances.size();
+  const std::size_t nmsg = messages.size();
+  const std::size_t nticks = tick_entries.size();
+  for (std::size_t i = 1; i < nmsg && !r.failed(); ++i) {
+    const Message& m = messages[i];
+    check(m.instance < ninst && m.program < programs.size() && m.channel < channels.size() &&
+              m.slot < programs[m.program]->module.slots,
+          [&] { return fmt::format("message m{} out of range", i); });
   }
-  free_payloads = get_u32s(r, "free payloads");
-  for (std::uint32_t f : free_payloads) check(f < npay, "free payload out of range");
-
-  const std::size_t nticks = r.count32(6, "ticks");
-  tick_entries.resize(nticks);
-  for (Tick& t : tick_entries) {
-    t.recipient = r.u32("tick recipient");
-    t.program = r.u16("tick program");
-    check(t.recipient < recipients.size() && t.program < programs.size() &&
-              programs[t.program]->module.scenario.trigger == bytecode::TriggerKind::Every,
-          "tick out of range");
-  }
-  if (r.failed()) return error();
-
   // Instances against everything they point at, before any is used.
   std::vector<std::uint8_t> seen(ninst, 0);
   for (std::uint32_t f : free_instances) {
@@ -434,20 +597,20 @@ std::optional<EngineError> Engine::Impl::restore(std::string_view bytes) {
                       : in.last_step > p->send_pcs.size()            ? "last step"
                       : in.next != kNone && in.next >= ninst         ? "next"
                                                                      : nullptr;
-    check(!bad, fmt::format("instance {}: {} out of range", i, bad ? bad : ""));
+    check(!bad, [&] { return fmt::format("instance {}: {} out of range", i, bad ? bad : ""); });
   }
   check(counted_live == live, "the live count does not match the instances");
   // Every live instance is on exactly one recipient's list, and the lists end.
   for (std::uint32_t ri = 0; ri < recipients.size() && !r.failed(); ++ri) {
     for (std::uint32_t idx = recipients[ri].head; idx != kNone && !r.failed(); idx = instances[idx].next) {
       if (!check(idx < ninst && !seen[idx] && instances[idx].state != State::Free && instances[idx].recipient == ri,
-                 fmt::format("recipient `{}`'s instance list is wrong", recipients[ri].id)))
+                 [&] { return fmt::format("recipient `{}`'s instance list is wrong", recipients[ri].id); }))
         break;
       seen[idx] = 1;
     }
   }
   for (std::size_t i = 0; i < ninst && !r.failed(); ++i)
-    check(seen[i] || instances[i].state == State::Free, fmt::format("instance {} is on no recipient's list", i));
+    check(seen[i] || instances[i].state == State::Free, [&] { return fmt::format("instance {} is on no recipient's list", i); });
   for (std::uint32_t m : latest_messages) check(m < nmsg, "latest message out of range");
   if (r.failed()) return error();
 

@@ -7,7 +7,9 @@
 // (count() rejects a count the remaining bytes cannot hold).
 #pragma once
 
+#include <bit>
 #include <cstddef>
+#include <cstring>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -25,7 +27,17 @@ class ByteWriter {
   std::vector<std::uint8_t> bytes;
   void u8(std::uint64_t v) { bytes.push_back(static_cast<std::uint8_t>(v)); }
   void le(std::uint64_t v, std::size_t n) {
-    for (std::size_t i = 0; i < n; ++i) bytes.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
+    if constexpr (std::endian::native == std::endian::little) {
+      const std::size_t at = bytes.size();
+      bytes.resize(at + n);
+      std::memcpy(bytes.data() + at, &v, n);  // a snapshot is gigabytes of these
+    } else {
+      for (std::size_t i = 0; i < n; ++i) bytes.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
+    }
+  }
+  // Overwrites n bytes at `at` (a length written before what it measures was known).
+  void patch(std::size_t at, std::uint64_t v, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i) bytes[at + i] = static_cast<std::uint8_t>(v >> (8 * i));
   }
   void u16(std::uint64_t v) { le(v, 2); }
   void u32(std::uint64_t v) { le(v, 4); }
@@ -64,7 +76,10 @@ class ByteReader {
       return 0;
     }
     std::uint64_t v = 0;
-    for (std::size_t i = 0; i < n; ++i) v |= static_cast<std::uint64_t>(b_[pos_ + i]) << (8 * i);
+    if constexpr (std::endian::native == std::endian::little)
+      std::memcpy(&v, b_.data() + pos_, n);
+    else
+      for (std::size_t i = 0; i < n; ++i) v |= static_cast<std::uint64_t>(b_[pos_ + i]) << (8 * i);
     pos_ += n;
     return v;
   }

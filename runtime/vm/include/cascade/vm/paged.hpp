@@ -37,6 +37,13 @@ class Paged {
     return slot;
   }
 
+  // Grows to n elements (value-initialised), so they can be filled by index — by several
+  // threads at once, as a snapshot restore does.
+  void resize(std::size_t n) {
+    while (pages_.size() * kPage < n) pages_.push_back(std::make_unique<T[]>(kPage));
+    if (n > size_) size_ = n;
+  }
+
   template <class F>
   void for_each(F&& f) const {
     for (std::size_t i = 0; i < size_; ++i) f((*this)[i]);

@@ -3,8 +3,8 @@
 //
 // A Shape numbers every leaf of a record type by its dotted path ("consent.email" → 7), so a
 // LOAD_PROFILE or LOAD_TRIGGER resolves its field once, when a program is loaded, and reads a
-// vector slot at run time. A Record holds one Value per leaf (null when absent) and an arena
-// that owns its strings and lists; moving a Record keeps every pointer valid.
+// slot at run time. A Record holds one Value per leaf (null when absent) and the bytes of its
+// strings and lists, in one allocation; moving a Record keeps every pointer valid.
 //
 // decode() turns JSON into a Record against a Shape and reports the first problem with a JSON
 // pointer ("/consent/email: expected bool, got string"). JSON forms: bool, int (an integral
@@ -20,6 +20,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <boost/json/fwd.hpp>
@@ -53,25 +54,27 @@ class Shape {
 
 class Record {
  public:
-  Record();
-  Record(Record&&) noexcept;
-  Record& operator=(Record&&) noexcept;
+  Record() = default;
+  Record(Record&& other) noexcept : block_(std::exchange(other.block_, nullptr)) {}
+  Record& operator=(Record&& other) noexcept;
   ~Record();
 
   // The value of leaf i (null when absent or out of range).
   const Value& get(int i) const;
-  std::size_t size() const { return values_.size(); }
-  std::span<const Value> values() const { return values_; }
-  // A record owning copies of `values` (their strings and lists), e.g. rebuilt from a snapshot.
+  std::size_t size() const;
+  std::span<const Value> values() const;
+  // A record owning copies of `values` (their strings and lists), e.g. rebuilt from a snapshot
+  // or from a decoder's scratch: the values may point into buffers the caller then reuses.
   static Record copy_of(std::span<const Value> values);
   // Bytes held (values and owned storage), for memory accounting.
   std::size_t memory_bytes() const;
 
  private:
-  struct Storage;
-  std::vector<Value> values_;
-  std::unique_ptr<Storage> storage_;
-  friend struct RecordAccess;
+  // One heap block per record: a header, the values, then the bytes of their strings and list
+  // elements. A million profiles are a million allocations, not four million (the engine's
+  // restore and memory per recipient are dominated by them).
+  struct Block;
+  Block* block_ = nullptr;
 };
 
 struct DecodeError {
