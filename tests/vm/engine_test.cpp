@@ -2031,3 +2031,28 @@ BOOST_AUTO_TEST_CASE(hostile_snapshots_never_crash) {
   BOOST_TEST(refused > tried / 4);
   BOOST_TEST_MESSAGE(refused << " forged snapshots refused, " << accepted << " ran on");
 }
+
+// A forged snapshot that names one recipient twice (and one more than 65,536 recipients, so the
+// recipients span several independently decoded chunks) is refused, naming the recipient.
+BOOST_AUTO_TEST_CASE(a_snapshot_with_a_recipient_twice_is_refused) {
+  const Compiled c = compile("", kRestartScenarios);
+  Sim s(c);
+  for (int i = 0; i < 70000; ++i) s.profile(fmt::format("r{:06}", i), person(R"({"timezone":"Europe/Moscow"})"));
+  s.advance(t0);
+  std::string bytes = s.engine().save();
+  {
+    auto e = s.fresh_engine();
+    BOOST_REQUIRE(!e->restore(bytes));
+    BOOST_TEST(e->recipient_count() == 70000u);
+  }
+  // Rename r069999 (in the second chunk) to r000007 and make the checksum right again.
+  const std::size_t at = bytes.find("r069999");
+  BOOST_REQUIRE(at != std::string::npos);
+  bytes.replace(at, 7, "r000007");
+  const std::uint64_t sum = XXH3_64bits(bytes.data(), bytes.size() - 8);
+  for (int k = 0; k < 8; ++k) bytes[bytes.size() - 8 + k] = static_cast<char>((sum >> (8 * k)) & 0xFF);
+  auto e = s.fresh_engine();
+  const auto error = e->restore(bytes);
+  BOOST_REQUIRE(error);
+  BOOST_TEST(error->message.find("recipient `r000007` twice") != std::string::npos, error->message);
+}

@@ -544,17 +544,13 @@ std::optional<EngineError> Engine::Impl::restore(std::string_view bytes) {
     std::thread zones([this] {
       for (Recipient& rec : recipients) rec.zone = zone_of(rec.profile);
     });
-    recipient_index.reserve(nrec);
-    auto ids = [this](std::uint32_t k) { return id_of(k); };
-    for (std::uint32_t i = 0; i < nrec; ++i) {
-      if (recipient_index.find(recipients[i].id, ids)) {
-        std::size_t at = 0;  // the chunk that holds the second one
-        for (const Job& job : jobs)
-          if (job.part == Part::Recipients && job.first <= i && i < job.first + job.count) at = job.begin;
-        r.fail(at, fmt::format("recipient `{}` twice", recipients[i].id));
-        break;
-      }
-      recipient_index.insert(recipients[i].id, i, ids);
+    const auto twice = recipient_index.insert_all(static_cast<std::uint32_t>(nrec),
+                                                  [this](std::uint32_t k) { return id_of(k); });
+    if (twice) {
+      std::size_t at = 0;  // the chunk that holds the second one
+      for (const Job& job : jobs)
+        if (job.part == Part::Recipients && job.first <= *twice && *twice < job.first + job.count) at = job.begin;
+      r.fail(at, fmt::format("recipient `{}` twice", recipients[*twice].id));
     }
     zones.join();
   }

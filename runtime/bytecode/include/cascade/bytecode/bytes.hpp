@@ -69,10 +69,11 @@ class ByteReader {
     if (!error_) error_ = Error{at, std::move(message)};
   }
 
+  // The fast path is inline and branch-light (a snapshot is hundreds of millions of reads);
+  // every failure takes the out-of-line path.
   std::uint64_t le(std::size_t n, const char* what) {
-    if (failed()) return 0;
-    if (end_ - pos_ < n) {
-      fail(pos_, fmt::format("truncated: {} needs {} bytes, {} left", what, n, end_ - pos_));
+    if (failed() || end_ - pos_ < n) [[unlikely]] {
+      truncated(n, what);
       return 0;
     }
     std::uint64_t v = 0;
@@ -140,9 +141,8 @@ class ByteReader {
   }
 
   std::span<const std::uint8_t> take(std::size_t n, const char* what) {
-    if (failed()) return {};
-    if (end_ - pos_ < n) {
-      fail(pos_, fmt::format("truncated: {} needs {} bytes, {} left", what, n, end_ - pos_));
+    if (failed() || end_ - pos_ < n) [[unlikely]] {
+      truncated(n, what);
       return {};
     }
     auto s = b_.subspan(pos_, n);
@@ -159,6 +159,10 @@ class ByteReader {
   }
 
  private:
+  [[gnu::cold, gnu::noinline]] void truncated(std::size_t n, const char* what) {
+    if (!failed()) fail(pos_, fmt::format("truncated: {} needs {} bytes, {} left", what, n, end_ - pos_));
+  }
+
   std::span<const std::uint8_t> b_;
   std::size_t pos_, end_;
   std::optional<Error> error_;
