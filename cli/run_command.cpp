@@ -12,11 +12,23 @@
 //
 // Profiles are loaded at the run's first instant: the first input line's time, or the first
 // broadcast's if that is earlier. A broadcast without @TIME happens at that first instant.
+//
+// Two threads: a reader thread reads the files and parses and decodes their lines (JSON, the
+// schemas: work that needs no engine state) in batches, ahead of the main thread, which applies
+// them to the engine in file order and writes the trace. The trace, the rejections and their
+// order are exactly those of reading and applying one line at a time: the reader decodes
+// without the recipient check (that reads the engine's recipient table, which the main thread
+// is still filling while the reader may already be decoding events), and a line it refused or
+// whose recipient the main thread does not know is decoded again on the main thread with every
+// check, which gives the one-line-at-a-time message.
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstdio>
 #include <memory>
+#include <mutex>
+#include <thread>
 
 #include "command.hpp"
 #include "session.hpp"
@@ -79,6 +91,149 @@ class Rejections {
 std::string show_time(vm::Time t) {
   return vm::format_time_utc(t);
 }
+
+// The reader thread and the batches it hands to the main thread (see the top of the file).
+class Prefetch {
+ public:
+  enum class File : std::uint8_t { Profiles, Events };
+  struct Item {
+    std::size_t line = 0;   // the line's number in its file
+    std::size_t begin = 0;  // the line's text: Batch::text[begin, begin + size)
+    std::size_t size = 0;
+    bool bad = false;       // the reader's decoder refused it (`error` says why, for profiles)
+    session::LineError error;
+    std::string id;         // profiles
+    vm::Record record;      // profiles
+    session::Input input;   // events
+  };
+  struct Batch {
+    File file = File::Profiles;
+    std::vector<Item> items;
+    std::size_t count = 0;
+    std::string text;
+    bool last = false;       // the file's last batch (possibly with no items)
+    std::string read_error;  // with `last`: the file's read error, if any
+    std::string_view line(const Item& it) const { return std::string_view(text).substr(it.begin, it.size); }
+  };
+
+  // `events` may be null. The engine is read only for its schemas (never changed after load).
+  Prefetch(session::LineReader& profiles, session::LineReader* events, const vm::Engine& engine)
+      : profiles_(profiles), events_(events), engine_(engine) {
+    for (auto& b : pool_) free_.push_back(&b);
+    thread_ = std::thread([this] { read_all(); });
+  }
+  ~Prefetch() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stop_ = true;
+    }
+    changed_.notify_all();
+    thread_.join();
+  }
+  Prefetch(const Prefetch&) = delete;
+  Prefetch& operator=(const Prefetch&) = delete;
+
+  // The next batch in file order (blocks); null once both files are done.
+  Batch* next() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    changed_.wait(lock, [&] { return !ready_.empty() || finished_; });
+    if (ready_.empty()) return nullptr;
+    Batch* b = ready_.front();
+    ready_.erase(ready_.begin());
+    return b;
+  }
+  // Gives a batch from next() back for reuse.
+  void recycle(Batch* b) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      free_.push_back(b);
+    }
+    changed_.notify_all();
+  }
+
+ private:
+  static constexpr std::size_t kLines = 1024;  // lines per batch
+  static constexpr std::size_t kBatches = 8;   // batches in flight
+
+  Batch* take_free() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    changed_.wait(lock, [&] { return !free_.empty() || stop_; });
+    if (stop_) return nullptr;
+    Batch* b = free_.back();
+    free_.pop_back();
+    return b;
+  }
+  void hand_over(Batch* b) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      ready_.push_back(b);
+    }
+    changed_.notify_all();
+  }
+
+  // Reads one file into batches; false when the main thread stopped the reader.
+  bool read_file(File file, session::LineReader& reader, vm::InputDecoder& decoder) {
+    Batch* b = nullptr;
+    std::string_view line;
+    for (;;) {
+      if (!b) {
+        if (!(b = take_free())) return false;
+        b->file = file;
+        b->count = 0;
+        b->text.clear();
+        b->last = false;
+        b->read_error.clear();
+        if (b->items.size() < kLines) b->items.resize(kLines);
+      }
+      if (!reader.next(line)) break;
+      if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+      Item& it = b->items[b->count++];
+      it.line = reader.line_number();
+      it.begin = b->text.size();
+      it.size = line.size();
+      b->text += line;
+      it.bad = false;
+      if (file == File::Profiles) {
+        if (auto e = decoder.profile(line, it.id, it.record)) {
+          it.bad = true;
+          it.error = std::move(*e);
+        }
+      } else {
+        it.bad = decoder.input(line, it.input).has_value();
+      }
+      if (b->count == kLines) {
+        hand_over(b);
+        b = nullptr;
+      }
+    }
+    b->last = true;
+    b->read_error = reader.error();
+    hand_over(b);
+    return true;
+  }
+
+  void read_all() {
+    vm::InputDecoder::Options options;
+    options.check_recipients = false;  // the main thread's (see the top of the file)
+    vm::InputDecoder decoder(engine_, options);
+    if (read_file(File::Profiles, profiles_, decoder) && events_) read_file(File::Events, *events_, decoder);
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      finished_ = true;
+    }
+    changed_.notify_all();
+  }
+
+  session::LineReader& profiles_;
+  session::LineReader* events_;
+  const vm::Engine& engine_;
+  Batch pool_[kBatches];
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<Batch*> free_, ready_;
+  bool stop_ = false, finished_ = false;
+  std::thread thread_;
+};
 
 int run_run(const RunOptions& options) {
   // Options first, so a typo costs no compile.
@@ -187,25 +342,43 @@ int run_run(const RunOptions& options) {
                    [](const Broadcast& a, const Broadcast& b) { return *a.at < *b.at; });
 
   std::size_t profile_lines = 0, input_lines = 0;
-  std::string_view line;
-  std::string id;
   bool stopped = false;
-  while (!stopped && profiles.next(line)) {
-    if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
-    ++profile_lines;
-    vm::Record record;
-    std::optional<session::LineError> e = decoder.profile(line, id, record);
-    if (!e && live->has_recipient(id)) e = session::LineError{0, fmt::format("duplicate profile id `{}`", id)};
-    if (e) {
-      stopped = !rejected.add(session::located(options.profiles, profiles.line_number(), *e));
-      continue;
+  Prefetch prefetch(profiles, have_events ? &events : nullptr, *engine);
+  std::string read_error;  // of the file whose last batch came
+  // Batches of one file, in order, until its last one (or --strict stops the run).
+  auto each_batch = [&](auto&& apply, auto&& ahead) {
+    for (;;) {
+      Prefetch::Batch* b = prefetch.next();
+      if (!b) return;
+      for (std::size_t k = 0; k < b->count && !stopped; ++k) {
+        ahead(*b, k);
+        apply(*b, b->items[k]);
+      }
+      const bool last = b->last;
+      if (last) read_error = b->read_error;
+      prefetch.recycle(b);
+      if (last || stopped) return;
     }
-    live->upsert_profile(id, std::move(record), start);
-  }
-  if (!profiles.error().empty()) {
-    write_err(fmt::format("cascade run: error: cannot read {}: {}\n", options.profiles, profiles.error()));
+  };
+
+  each_batch([&](const Prefetch::Batch&, Prefetch::Item& it) {
+    ++profile_lines;
+    std::optional<session::LineError> e;
+    if (it.bad) e = std::move(it.error);
+    if (!e && live->has_recipient(it.id)) e = session::LineError{0, fmt::format("duplicate profile id `{}`", it.id)};
+    if (e) {
+      stopped = !rejected.add(session::located(options.profiles, it.line, *e));
+      return;
+    }
+    live->upsert_profile(it.id, std::move(it.record), start);
+  }, [&](const Prefetch::Batch& b, std::size_t k) {
+    if (k + 16 < b.count && !b.items[k + 16].bad) live->prefetch_index(b.items[k + 16].id);
+  });
+  if (!stopped && !read_error.empty()) {
+    write_err(fmt::format("cascade run: error: cannot read {}: {}\n", options.profiles, read_error));
     return kExitUsage;
   }
+  read_error.clear();
 
   std::size_t next_broadcast = 0;
   std::size_t broadcast_errors = 0;
@@ -222,41 +395,62 @@ int run_run(const RunOptions& options) {
 
   bool past_until = false;
   std::optional<vm::Time> last;
-  session::Input input;
-  while (!stopped && have_events && events.next(line)) {
-    if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
-    std::optional<session::LineError> e = decoder.input(line, input);
-    if (!e && last && input.at < *last) {
-      e = session::LineError{0, fmt::format("time goes backwards: {} is before the previous line's {}",
-                                            show_time(input.at), show_time(*last))};
-    }
-    if (e) {
+  bool restart_failed = false;
+  if (!stopped && have_events) {
+    each_batch([&](const Prefetch::Batch& b, Prefetch::Item& it) {
+      if (past_until || restart_failed) return;
+      session::Input& input = it.input;
+      std::optional<session::LineError> e;
+      // The reader decoded without the recipient check: a refused line, or one whose recipient
+      // is unknown, is decoded again with every check for the one-line-at-a-time message.
+      if (it.bad || !engine->has_recipient(input.recipient)) e = decoder.input(b.line(it), input);
+      if (!e && last && input.at < *last) {
+        e = session::LineError{0, fmt::format("time goes backwards: {} is before the previous line's {}",
+                                              show_time(input.at), show_time(*last))};
+      }
+      if (e) {
+        ++input_lines;
+        stopped = !rejected.add(session::located(options.events, it.line, *e));
+        return;
+      }
+      if (until && input.at > *until) {
+        past_until = true;  // the rest is after --until: not read
+        stopped = true;     // (ends the batches; cleared below)
+        return;
+      }
       ++input_lines;
-      stopped = !rejected.add(session::located(options.events, events.line_number(), *e));
-      continue;
+      run_broadcasts(input.at);
+      // Timers due by this instant fire first ("clock first, then input"), so a status can
+      // find a message whose send was due just before it.
+      std::optional<vm::EngineError> fail = live->advance(input.at);
+      if (!fail)
+        fail = input.kind == session::Input::Kind::Event
+                   ? live->event(input.at, input.recipient, input.event_index, std::move(input.payload))
+                   : live->status(input.at, input.recipient, input.message, input.channel, input.status, input.reason);
+      if (fail) {
+        stopped = !rejected.add(session::located(options.events, it.line, session::LineError{0, fail->message}));
+        return;
+      }
+      last = input.at;
+      if (options.restart_every && input_lines % options.restart_every == 0 && !restart()) {
+        restart_failed = true;
+        stopped = true;
+      }
+    }, [&](const Prefetch::Batch& b, std::size_t k) {
+      // The lines ahead are decoded already: their recipients' entries start loading now (a
+      // population of millions misses the cache on nearly every lookup).
+      constexpr std::size_t kFar = 16, kNear = 8;
+      if (k + kFar < b.count && !b.items[k + kFar].bad) live->prefetch_index(b.items[k + kFar].input.recipient);
+      if (k + kNear < b.count && !b.items[k + kNear].bad) live->prefetch_recipient(b.items[k + kNear].input.recipient);
+    });
+    if (restart_failed) return kExitFailure;
+    if (past_until) {
+      stopped = false;
+      read_error.clear();  // the rest was not read, as far as the run is concerned
     }
-    if (until && input.at > *until) {
-      past_until = true;  // the rest is after --until: not read
-      break;
-    }
-    ++input_lines;
-    run_broadcasts(input.at);
-    // Timers due by this instant fire first ("clock first, then input"), so a status can
-    // find a message whose send was due just before it.
-    std::optional<vm::EngineError> fail = live->advance(input.at);
-    if (!fail)
-      fail = input.kind == session::Input::Kind::Event
-                 ? live->event(input.at, input.recipient, input.event_index, std::move(input.payload))
-                 : live->status(input.at, input.recipient, input.message, input.channel, input.status, input.reason);
-    if (fail) {
-      stopped = !rejected.add(session::located(options.events, events.line_number(), session::LineError{0, fail->message}));
-      continue;
-    }
-    last = input.at;
-    if (options.restart_every && input_lines % options.restart_every == 0 && !restart()) return kExitFailure;
   }
-  if (!events.error().empty()) {
-    write_err(fmt::format("cascade run: error: cannot read {}: {}\n", options.events, events.error()));
+  if (!stopped && !read_error.empty()) {
+    write_err(fmt::format("cascade run: error: cannot read {}: {}\n", options.events, read_error));
     return kExitUsage;
   }
   if (stopped) {  // --strict: the trace so far is kept, the run is not finished

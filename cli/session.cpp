@@ -249,20 +249,81 @@ std::string located(std::string_view file, std::size_t line, const LineError& er
 
 // ---- TraceWriter --------------------------------------------------------------------------
 
+namespace {
+constexpr std::size_t kBlock = 1u << 20;  // a full block is handed to the writer thread
+}
+
+TraceWriter::~TraceWriter() {
+  if (!thread_.joinable()) return;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stop_ = true;
+  }
+  changed_.notify_all();
+  thread_.join();
+}
+
 void TraceWriter::add(const vm::TraceRecord& r) {
   if (r.action == vm::Action::Start) ++starts_;
   if (r.action == vm::Action::End) ++ends_;
   vm::append_json(r, currency_, buffer_);
-  if (buffer_.size() >= (1u << 20)) flush();
+  if (buffer_.size() >= kBlock) hand_over();
+}
+
+void TraceWriter::hand_over() {
+  if (!thread_.joinable()) thread_ = std::thread([this] { write_loop(); });
+  std::string next;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    queue_.push_back(std::move(buffer_));
+    if (!spares_.empty()) {
+      next = std::move(spares_.back());
+      spares_.pop_back();
+    }
+  }
+  changed_.notify_all();
+  next.clear();
+  buffer_ = std::move(next);
+  if (buffer_.capacity() < kBlock + (kBlock >> 2)) buffer_.reserve(kBlock + (kBlock >> 2));
+}
+
+void TraceWriter::write_loop() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  for (;;) {
+    changed_.wait(lock, [&] { return !queue_.empty() || stop_; });
+    if (queue_.empty()) return;  // stopped, and everything handed over is written
+    std::string block = std::move(queue_.front());
+    queue_.erase(queue_.begin());
+    writing_ = true;
+    const bool skip = failed_;
+    lock.unlock();
+    const bool ok = skip || std::fwrite(block.data(), 1, block.size(), out_) == block.size();
+    lock.lock();
+    if (!ok) failed_ = true;
+    writing_ = false;
+    if (spares_.size() < 2) spares_.push_back(std::move(block));
+    changed_.notify_all();
+  }
 }
 
 bool TraceWriter::flush() {
-  if (!buffer_.empty() && !failed_) {
-    if (std::fwrite(buffer_.data(), 1, buffer_.size(), out_) != buffer_.size()) failed_ = true;
+  bool failed = false;
+  {
+    // Everything handed over is written first, in order; then the rest from here.
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (thread_.joinable()) changed_.wait(lock, [&] { return queue_.empty() && !writing_; });
+    failed = failed_;
+  }
+  if (!buffer_.empty() && !failed) {
+    if (std::fwrite(buffer_.data(), 1, buffer_.size(), out_) != buffer_.size()) failed = true;
   }
   buffer_.clear();
-  if (!failed_ && std::fflush(out_) != 0) failed_ = true;
-  return !failed_;
+  if (!failed && std::fflush(out_) != 0) failed = true;
+  if (failed) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    failed_ = true;
+  }
+  return !failed;
 }
 
 }  // namespace cascade::cli::session

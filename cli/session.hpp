@@ -12,11 +12,14 @@
 // The engine itself knows nothing of files or JSON (runtime/vm/include/cascade/vm/engine.hpp).
 #pragma once
 
+#include <condition_variable>
 #include <cstdio>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include <boost/json.hpp>
@@ -91,11 +94,16 @@ using vm::LineError;
 // "FILE:LINE: error: MESSAGE" or "FILE:LINE:COL: error: MESSAGE".
 std::string located(std::string_view file, std::size_t line, const LineError& error);
 
-// The trace sink of a command-line host: appends each record as JSON to a buffer that is
-// written out in large blocks (explicitly flushed at the end).
+// The trace sink of a command-line host: appends each record as JSON to a buffer; every full
+// MiB is handed to a writer thread (started on the first one), which writes the blocks in
+// order, so the host's thread does not wait on the file system. flush() writes the rest and
+// waits for it all.
 class TraceWriter {
  public:
   TraceWriter(std::FILE* out, std::string currency) : out_(out), currency_(std::move(currency)) {}
+  ~TraceWriter();  // writes the blocks already handed over, then stops the thread
+  TraceWriter(const TraceWriter&) = delete;
+  TraceWriter& operator=(const TraceWriter&) = delete;
   void add(const vm::TraceRecord& r);
   // Writes what is buffered; false when the stream failed.
   bool flush();
@@ -103,11 +111,20 @@ class TraceWriter {
   std::size_t ends() const { return ends_; }
 
  private:
+  void hand_over();  // buffer_ → the writer thread's queue
+  void write_loop();
+
   std::FILE* out_;
   std::string currency_;
   std::string buffer_;
   std::size_t starts_ = 0, ends_ = 0;
-  bool failed_ = false;
+  std::thread thread_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<std::string> queue_;   // blocks to write, oldest first
+  std::vector<std::string> spares_;  // written blocks, for reuse
+  bool writing_ = false, stop_ = false;
+  bool failed_ = false;  // under mutex_ while the thread runs
 };
 
 }  // namespace cascade::cli::session

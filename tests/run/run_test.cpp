@@ -248,3 +248,48 @@ BOOST_AUTO_TEST_CASE(the_example_tests_pass) {
   BOOST_TEST(r.exit_code == 0, r.out << r.err);
   BOOST_TEST(r.out.find(" 0 failed") != std::string::npos, r.out);
 }
+
+// `cascade run` decodes lines on a reader thread in batches of 1,024 while the main thread
+// applies them; a line the reader refused, or whose recipient the main thread does not know, is
+// decoded again with every check. The messages, their order and precedence (an unknown recipient
+// before a bad field) and --strict must be those of one line at a time, across batch edges.
+BOOST_AUTO_TEST_CASE(rejections_across_the_reader_threads_batches) {
+  TempDir dir;
+  const fs::path events = dir.path / "events.jsonl";
+  {
+    std::ofstream out(events);
+    out << R"({"at":"2026-03-02T10:00:00Z","recipient":"u1","event":"cart_abandoned","data":{"cart_id":"c-1","cart_url":"https://shop.example/cart/c-1","total":5490.0,"items":2}})" << '\n';
+    for (int line = 2; line <= 3000; ++line) {
+      if (line == 1024) {
+        out << R"({"at":"2026-03-02T10:00:01Z","recipient":"u1",)" << '\n';  // invalid JSON at a batch's end
+      } else if (line == 1025 || line == 2049) {
+        // Unknown recipient and a field of the wrong type: the recipient is reported.
+        out << R"({"at":"2026-03-02T10:00:01Z","recipient":"u9","event":"order_placed","data":{"order_id":"o","total":"much"}})" << '\n';
+      } else if (line == 2500) {
+        out << R"({"at":"2026-03-02T10:00:01Z","recipient":"u2","event":"order_placed","data":{"order_id":"o","total":"much"}})" << '\n';
+      } else if (line == 2600) {
+        out << '\n';  // blank: not a line to reject
+      } else {
+        out << R"({"at":"2026-03-02T10:00:01Z","recipient":"u2","event":"order_placed","data":{"order_id":"o","total":1.0}})" << '\n';
+      }
+    }
+  }
+  const ProcessResult r = cascade_cmd({"run", kCart, "--profiles", kProfiles, "--events", events.string()});
+  BOOST_TEST(r.exit_code == 1);
+  const std::string f = events.string() + ":";
+  const std::string expected = f + "1024:47: error: invalid JSON: ";
+  BOOST_TEST(r.err.find(expected) == 0, r.err);
+  const std::size_t second = r.err.find('\n') + 1;
+  BOOST_TEST(r.err.substr(second, r.err.find("cascade run:") - second) ==
+                 f + "1025: error: unknown recipient `u9`\n" + f + "2049: error: unknown recipient `u9`\n" + f +
+                     "2500: error: /data/total: expected decimal, got string\n",
+             r.err);
+  BOOST_TEST(r.err.find("2999 input lines read, 4 rejected") != std::string::npos, r.err);
+  BOOST_TEST(r.out.find("\"recipient\":\"u1\"") != std::string::npos, r.out);
+
+  const ProcessResult strict =
+      cascade_cmd({"run", kCart, "--profiles", kProfiles, "--events", events.string(), "--strict"});
+  BOOST_TEST(strict.exit_code == 1);
+  BOOST_TEST(strict.err.find(expected) == 0, strict.err);
+  BOOST_TEST(strict.err.find(f + "1025:") == std::string::npos, strict.err);
+}

@@ -60,6 +60,20 @@ class RecipientTable {
     ++count_;
   }
   std::size_t memory_bytes() const { return slots_.capacity() * sizeof(std::uint64_t); }
+  // Starts loading the slot where a lookup of `id` begins (Engine::prefetch_index).
+  void prefetch(std::string_view id) const {
+    if (!slots_.empty()) __builtin_prefetch(&slots_[hash(id) & mask_]);
+  }
+  // The index of the first entry whose hash matches id's, without comparing ids: a hint.
+  std::optional<std::uint32_t> guess(std::string_view id) const {
+    if (slots_.empty()) return std::nullopt;
+    const std::uint64_t h = hash(id);
+    for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
+      const std::uint64_t s = slots_[i];
+      if (s == 0) return std::nullopt;
+      if ((s >> 32) == (h >> 32)) return static_cast<std::uint32_t>(s) - 1;
+    }
+  }
   // Inserts id_of(i) → i for every i < n into an empty table (a restore): one probe per id,
   // with the slots of ids a few ahead prefetched, since at millions of ids nearly every probe
   // misses the cache. Returns the first index whose id was already in, if any.
@@ -659,6 +673,24 @@ struct Engine::Impl {
 
   // ---- the clock --------------------------------------------------------------------------
 
+  // Starts loading what waking instance `id` touches: its header (distance 2), then (distance
+  // 1, the header loaded by now) its recipient and its slot block.
+  void prefetch_wakeup(std::uint32_t id, int distance) {
+    if ((id & kTickBit) || id >= instances.size()) return;
+    const Instance& inst = instances[id];
+    if (distance == 2) {
+      __builtin_prefetch(&inst);
+      return;
+    }
+    if (inst.recipient < recipients.size()) {
+      const char* r = reinterpret_cast<const char*>(&recipients[inst.recipient]);
+      __builtin_prefetch(r);
+      __builtin_prefetch(r + sizeof(Recipient) - 1);
+    }
+    if (inst.state != State::Free && inst.block != kNone && inst.program < slabs.size())
+      __builtin_prefetch(slabs[inst.program].slots.at(inst.block));
+  }
+
   // Fires every wake-up due at or before t. advance() costs a few bit tests when nothing is
   // due, so calling it before every input is cheap.
   void fire_until(Time t) {
@@ -682,7 +714,7 @@ struct Engine::Impl {
       if (inst.state == State::Free || inst.state == State::Ended) return;
       inst.timer = TimerHandle{};
       step(id, Input{InputKind::Timer}, when, nullptr, -1, {});
-    });
+    }, [&](std::uint32_t id, int distance) { prefetch_wakeup(id, distance); });
   }
 
   std::optional<EngineError> at_time(Time at) {
@@ -712,6 +744,23 @@ struct Engine::Impl {
     for (std::uint16_t q = 0; q <= program; ++q)
       if (programs[q]->scenario == programs[program]->scenario) ++v;
     return v;
+  }
+
+  // The recipient of message `message` ("m17") when its instance is still live and the
+  // recipient's id is `id`; nothing otherwise.
+  std::optional<std::uint32_t> live_owner(std::string_view message, std::string_view id) const {
+    std::uint32_t n = 0;
+    if (message.size() < 2 || message[0] != 'm' ||
+        std::from_chars(message.data() + 1, message.data() + message.size(), n).ec != std::errc() || n == 0 ||
+        n >= messages.size())
+      return std::nullopt;
+    const Message& msg = messages[n];
+    if (msg.instance >= instances.size()) return std::nullopt;
+    const Instance& inst = instances[msg.instance];
+    if (inst.number != msg.number || inst.state == State::Free || inst.recipient >= recipients.size() ||
+        recipients[inst.recipient].id != id)
+      return std::nullopt;
+    return inst.recipient;
   }
 
   std::optional<std::uint32_t> find_recipient(std::string_view id) const {

@@ -3,6 +3,7 @@
 #include "cascade/vm/machine.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cstring>
 
 #include "cascade/stdlib/builtins.hpp"
@@ -64,6 +65,15 @@ std::string_view outcome_word(std::uint8_t o) {
   }
 }
 
+// Scratch text of one step, kept between steps so that steps allocate nothing once warm
+// (thread_local: one engine runs on one thread at a time, and several engines may run at once).
+thread_local std::string t_text;     // json_value: a value's rendering
+thread_local std::string t_vars;     // a template's arguments as JSON
+thread_local std::string t_link;     // link(): the tracked URL being built
+thread_local std::string t_billed;   // sms_segments: the text with short links
+// Tracked links made in this step (views into the step arena, which outlives the step's run).
+thread_local std::vector<std::string_view> t_links;
+
 void json_value(std::string& out, const Value& v) {
   switch (v.kind) {
     case Kind::Null: out += "null"; return;
@@ -80,7 +90,8 @@ void json_value(std::string& out, const Value& v) {
       return;
     }
     default: {
-      std::string text;
+      std::string& text = t_text;
+      text.clear();
       ops::render(v, text);
       append_json_string(out, text);
     }
@@ -93,8 +104,8 @@ std::string_view tracked_link(std::string_view url, std::string_view channel, st
   const std::size_t hash = url.find('#');
   const std::string_view base = url.substr(0, hash);
   const std::string_view fragment = hash == std::string_view::npos ? std::string_view() : url.substr(hash);
-  std::string s;
-  s.reserve(url.size() + 96);
+  std::string& s = t_link;
+  s.clear();
   s += base;
   s += base.find('?') == std::string_view::npos ? '?' : '&';
   s += "utm_source=cascade&utm_medium=";
@@ -102,7 +113,8 @@ std::string_view tracked_link(std::string_view url, std::string_view channel, st
   s += "&utm_campaign=";
   s += scenario;
   s += "&utm_content=";
-  s += std::to_string(step);
+  char digits[8];
+  s.append(digits, std::to_chars(digits, digits + sizeof digits, step).ptr);
   s += fragment;
   return arena.copy(s);
 }
@@ -232,7 +244,7 @@ bool Machine::exec(const Program& p, std::uint32_t& pc, std::uint32_t& sp, const
             channel = env.channels[p.channel_index[send.operand[0]]].name;
           }
           r = Value::string(tracked_link(args[0].str(), channel, p.name, step, arena_));
-          if (links_.size() < 64) links_.emplace_back(r.str());
+          if (t_links.size() < 64) t_links.push_back(r.str());
         }
       } else if (id == builtins::Id::Has) {
         r = Value::boolean(argc == 1 && !args[0].is_null());
@@ -286,10 +298,11 @@ void Machine::finish(const Program& p, Instance& inst, Time now, std::vector<Eff
 // SMS parts as the operator bills them, with every tracked link counted as the daemon's short
 // redirect (LANGUAGE.md §8) — the trace shows the full URL, the bill the short one.
 int Machine::sms_segments(std::string_view text) {
-  if (links_.empty()) return sms::count(text).segments;
-  std::string billed(text);
-  const std::string short_link(static_cast<std::size_t>(sms::kTrackedLinkLength), 'x');
-  for (const std::string& link : links_) {
+  if (t_links.empty()) return sms::count(text).segments;
+  std::string& billed = t_billed;
+  billed.assign(text);
+  static const std::string short_link(static_cast<std::size_t>(sms::kTrackedLinkLength), 'x');
+  for (const std::string_view link : t_links) {
     for (std::size_t at = billed.find(link); at != std::string::npos; at = billed.find(link, at + short_link.size()))
       billed.replace(at, link.size(), short_link);
   }
@@ -388,7 +401,7 @@ void Machine::run(const Program& p, Instance& inst, Value* locals, std::uint32_t
   const Ctx c(p, env, locals, now, inst.payload);
   std::uint32_t pc = inst.pc;
   std::uint32_t sp = 0;
-  links_.clear();
+  t_links.clear();
   std::uint32_t clean_pc = pc;  // where the current statement's evaluation began (stack empty)
   std::uint32_t sent_this_step = 0;
   // Sends of this step, for caps and limits (they are not in env.sends yet).
@@ -530,7 +543,8 @@ void Machine::run(const Program& p, Instance& inst, Value* locals, std::uint32_t
             } else {
               const bytecode::Template& t = p.module.templates[in.operand[2]];
               e.template_index = in.operand[2];
-              std::string vars = "{";
+              std::string& vars = t_vars;
+              vars.assign(1, '{');
               const std::uint32_t argc = in.operand[3];
               for (std::uint32_t k = 0; k < argc && k < t.args.size(); ++k) {
                 if (k) vars += ',';

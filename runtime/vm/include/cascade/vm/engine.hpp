@@ -137,6 +137,12 @@ class Engine {
   // Adds or replaces a recipient's profile (scheduling their ticks of `trigger every`).
   void upsert_profile(std::string_view id, Record profile, Time at);
   bool has_recipient(std::string_view id) const;
+  // Hints for hosts that know their next inputs (`cascade run` decodes ahead): they start
+  // loading what an input for this recipient will look up, so that applying it later waits
+  // less on memory. Call prefetch_index() some inputs ahead and prefetch_recipient() a few
+  // inputs ahead. Neither changes anything; both are cheap when the id is unknown.
+  void prefetch_index(std::string_view id) const;
+  void prefetch_recipient(std::string_view id) const;
   // The recipient's profile, or nullptr; valid until the next input.
   const Record* profile_of(std::string_view id) const;
 
