@@ -81,16 +81,13 @@ std::optional<std::string> Daemon::Impl::save_snapshot(bool background) {
 }
 
 std::optional<std::string> Daemon::Impl::restore() {
-  const fs::path trace_path = config.data / "trace.jsonl";
-  std::int64_t keep_trace = 0;
   // The start's phases, logged: a slow restart says which part was slow.
   const auto began = std::chrono::steady_clock::now();
   auto since = [](std::chrono::steady_clock::time_point t) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
   };
-  double load_seconds = 0, engine_seconds = 0;
   auto snap = store->load_snapshot();
-  load_seconds = since(began);
+  const double load_seconds = since(began);
   if (!snap) return snap.error().message;
   if (snap.value()) {
     const store::Snapshot& s = *snap.value();
@@ -105,6 +102,16 @@ std::optional<std::string> Daemon::Impl::restore() {
     const json::value* modules = h ? h->if_contains("modules") : nullptr;
     const json::value* tb = h ? h->if_contains("trace_bytes") : nullptr;
     if (!modules || !modules->is_array() || !tb || !tb->is_int64()) return "the newest snapshot's header is malformed";
+    const std::string_view state(reinterpret_cast<const char*>(b.data() + 8 + n), b.size() - 8 - n);
+    const std::optional<std::uint32_t> format = vm::snapshot_format_of(state);
+    if (format && *format != vm::snapshot_format()) {
+      // Written by another version of cascade: the log holds every input since the first, so
+      // replaying all of it rebuilds the same state (slowly, once; the next snapshot is current).
+      log->warn("the newest snapshot is in another format; replaying the whole log instead",
+                {{"format", static_cast<std::int64_t>(*format)},
+                 {"expected", static_cast<std::int64_t>(vm::snapshot_format())}});
+      return restore_from(0, 0, began, load_seconds, 0);
+    }
     for (const json::value& m : modules->get_array()) {
       const json::array* pair = m.if_array();
       if (!pair || pair->size() != 2 || !(*pair)[0].is_string() || !(*pair)[1].is_int64())
@@ -112,13 +119,23 @@ std::optional<std::string> Daemon::Impl::restore() {
       if (auto e = load_version(std::string((*pair)[0].get_string()), (*pair)[1].get_int64())) return *e;
     }
     if (const json::value* vn = h->if_contains("virtual_now"); vn && vn->is_int64()) virtual_now = vn->get_int64();
-    const std::string_view state(reinterpret_cast<const char*>(b.data() + 8 + n), b.size() - 8 - n);
     const auto engine_began = std::chrono::steady_clock::now();
     if (auto e = engine->restore(state)) return "the newest snapshot does not restore: " + e->message;
-    engine_seconds = since(engine_began);
-    applied = s.watermark;
-    keep_trace = tb->get_int64();
+    return restore_from(s.watermark, tb->get_int64(), began, load_seconds, since(engine_began));
   }
+  return restore_from(0, 0, began, load_seconds, 0);
+}
+
+// After the snapshot (if any): cuts the trace back to what the snapshot covers and replays the
+// log from `watermark` on.
+std::optional<std::string> Daemon::Impl::restore_from(std::int64_t watermark, std::int64_t keep_trace,
+                                                      std::chrono::steady_clock::time_point began,
+                                                      double load_seconds, double engine_seconds) {
+  const fs::path trace_path = config.data / "trace.jsonl";
+  auto since = [](std::chrono::steady_clock::time_point t) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+  };
+  applied = watermark;
   // The trace past the snapshot is re-made by the replay, byte for byte.
   std::error_code fec;
   const std::int64_t size = fs::exists(trace_path, fec) ? static_cast<std::int64_t>(fs::file_size(trace_path, fec)) : 0;

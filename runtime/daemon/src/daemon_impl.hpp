@@ -10,6 +10,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <deque>
@@ -130,6 +131,9 @@ struct Daemon::Impl {
 
   // daemon.cpp
   std::optional<std::string> restore();
+  std::optional<std::string> restore_from(std::int64_t watermark, std::int64_t keep_trace,
+                                          std::chrono::steady_clock::time_point began, double load_seconds,
+                                          double engine_seconds);
   // Serializes the engine on the applier thread; the file is written on `snapshot_writer` when
   // `background` (one at a time: a snapshot due while the last is still being written waits).
   std::optional<std::string> save_snapshot(bool background);

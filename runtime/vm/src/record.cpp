@@ -16,6 +16,7 @@
 #include "cascade/stdlib/units.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <boost/json.hpp>
 #include <charconv>
 #include <cmath>
@@ -24,6 +25,8 @@
 #include <cstring>
 #include <limits>
 #include <new>
+
+#include <fmt/format.h>
 
 #include "values_internal.hpp"
 
@@ -101,8 +104,10 @@ void measure(const Value& v, std::size_t& element_count, std::size_t& string_byt
 }  // namespace
 
 struct Record::Block {
-  std::uint32_t count = 0;  // values
-  std::uint32_t bytes = 0;  // the whole block, header included
+  std::uint32_t count = 0;     // values
+  std::uint32_t elements = 0;  // list elements, after the values
+  std::uint32_t bytes = 0;     // the whole block, header included
+  std::uint32_t reserved = 0;
   Value* values() { return reinterpret_cast<Value*>(this + 1); }
   const Value* values() const { return reinterpret_cast<const Value*>(this + 1); }
 };
@@ -138,7 +143,8 @@ Record Record::copy_of(std::span<const Value> values) {
   for (const Value& v : values) measure(v, elements, string_bytes);
   const std::size_t total = sizeof(Block) + (values.size() + elements) * sizeof(Value) + string_bytes;
   Record r;
-  r.block_ = new (::operator new(total)) Block{static_cast<std::uint32_t>(values.size()), static_cast<std::uint32_t>(total)};
+  r.block_ = new (::operator new(total))
+      Block{static_cast<std::uint32_t>(values.size()), static_cast<std::uint32_t>(elements), static_cast<std::uint32_t>(total), 0};
   Value* out = r.block_->values();
   Value* next_element = out + values.size();
   char* next_byte = reinterpret_cast<char*>(next_element + elements);
@@ -158,6 +164,131 @@ Record Record::copy_of(std::span<const Value> values) {
   };
   for (std::size_t k = 0; k < values.size(); ++k) new (out + k) Value(copy(copy, values[k]));
   return r;
+}
+
+namespace {
+
+constexpr std::size_t kImageHeader = 12;
+constexpr std::size_t kImageValue = 16;
+constexpr int kMaxImageDepth = 8;
+
+void put_le(std::uint8_t* p, std::uint64_t v, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) p[i] = static_cast<std::uint8_t>(v >> (8 * i));
+}
+std::uint64_t get_le(const std::uint8_t* p, std::size_t n) {
+  std::uint64_t v = 0;
+  if constexpr (std::endian::native == std::endian::little) {
+    std::memcpy(&v, p, n);
+  } else {
+    for (std::size_t i = 0; i < n; ++i) v |= static_cast<std::uint64_t>(p[i]) << (8 * i);
+  }
+  return v;
+}
+
+}  // namespace
+
+void Record::append_image(std::vector<std::uint8_t>& out) const {
+  const std::uint32_t count = block_ ? block_->count : 0;
+  const std::uint32_t elements = block_ ? block_->elements : 0;
+  const Value* values = block_ ? block_->values() : nullptr;
+  const char* strings = reinterpret_cast<const char*>(values + count + elements);
+  const std::size_t string_bytes = block_ ? block_->bytes - sizeof(Block) - (count + elements) * sizeof(Value) : 0;
+  const std::size_t at = out.size();
+  out.resize(at + kImageHeader + (std::size_t{count} + elements) * kImageValue + string_bytes);
+  std::uint8_t* p = out.data() + at;
+  put_le(p, count, 4);
+  put_le(p + 4, elements, 4);
+  put_le(p + 8, string_bytes, 4);
+  p += kImageHeader;
+  for (std::size_t k = 0; k < std::size_t{count} + elements; ++k, p += kImageValue) {
+    const Value& v = values[k];
+    std::uint64_t number = static_cast<std::uint64_t>(v.i);
+    if (v.kind == Kind::String) number = v.size ? static_cast<std::uint64_t>(v.s - strings) : 0;
+    if (v.kind == Kind::List) number = static_cast<std::uint64_t>(v.list - values);
+    p[0] = static_cast<std::uint8_t>(v.kind);
+    p[1] = v.kind == Kind::Decimal ? v.scale : 0;
+    put_le(p + 2, 0, 2);
+    put_le(p + 4, v.kind == Kind::String || v.kind == Kind::List ? v.size : 0, 4);
+    put_le(p + 8, v.kind == Kind::Null ? 0 : number, 8);
+  }
+  if (string_bytes) std::memcpy(p, strings, string_bytes);
+}
+
+std::size_t Record::from_image(std::span<const std::uint8_t> bytes, Record& out, std::string& error) {
+  if (bytes.size() < kImageHeader) {
+    error = "truncated record";
+    return 0;
+  }
+  const std::uint64_t count = get_le(bytes.data(), 4);
+  const std::uint64_t elements = get_le(bytes.data() + 4, 4);
+  const std::uint64_t string_bytes = get_le(bytes.data() + 8, 4);
+  const std::uint64_t slots = count + elements;
+  const std::uint64_t length = kImageHeader + slots * kImageValue + string_bytes;
+  if (length > bytes.size()) {
+    error = fmt::format("truncated record: {} values, {} elements and {} string bytes need {} bytes, {} left", count,
+                        elements, string_bytes, length, bytes.size());
+    return 0;
+  }
+  const std::size_t total = sizeof(Block) + slots * sizeof(Value) + string_bytes;
+  if (total > 0xFFFFFFFFu) {
+    error = "record too big";
+    return 0;
+  }
+  Record r;
+  r.block_ = new (::operator new(total)) Block{static_cast<std::uint32_t>(count), static_cast<std::uint32_t>(elements),
+                                             static_cast<std::uint32_t>(total), 0};
+  Value* values = r.block_->values();
+  char* strings = reinterpret_cast<char*>(values + slots);
+  const std::uint8_t* p = bytes.data() + kImageHeader;
+  // The nesting depth of each element, known before it is reached because lists point forward.
+  thread_local std::vector<std::uint8_t> depth;
+  if (elements) depth.assign(slots, 0);
+  for (std::uint64_t k = 0; k < slots; ++k, p += kImageValue) {
+    Value& v = *new (values + k) Value();
+    const std::uint8_t kind = p[0];
+    const std::uint32_t size = static_cast<std::uint32_t>(get_le(p + 4, 4));
+    const std::uint64_t number = get_le(p + 8, 8);
+    if (kind > static_cast<std::uint8_t>(Kind::List)) {
+      error = fmt::format("record value {}: bad kind {}", k, kind);
+      return 0;
+    }
+    v.kind = static_cast<Kind>(kind);
+    switch (v.kind) {
+      case Kind::Null: break;
+      case Kind::String:
+        if (number > string_bytes || size > string_bytes - number) {
+          error = fmt::format("record value {}: string out of range", k);
+          return 0;
+        }
+        v.size = size;
+        v.s = strings + number;
+        break;
+      case Kind::List: {
+        // Elements after the list itself, inside the element area: no cycle, nothing outside.
+        const std::uint8_t d = elements ? depth[k] : 0;
+        if (number <= k || number < count || number > slots || size > slots - number || d >= kMaxImageDepth) {
+          error = fmt::format("record value {}: list out of range", k);
+          return 0;
+        }
+        for (std::uint64_t e = number; e < number + size; ++e) depth[e] = std::max<std::uint8_t>(depth[e], d + 1);
+        v.size = size;
+        v.list = values + number;
+        break;
+      }
+      case Kind::Decimal:
+        if (p[1] > 18) {
+          error = fmt::format("record value {}: decimal scale {} is above 18", k, p[1]);
+          return 0;
+        }
+        v.scale = p[1];
+        v.i = static_cast<std::int64_t>(number);
+        break;
+      default: v.i = static_cast<std::int64_t>(number); break;
+    }
+  }
+  if (string_bytes) std::memcpy(strings, p, string_bytes);
+  out = std::move(r);
+  return static_cast<std::size_t>(length);
 }
 
 // --- shape ---------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ namespace cascade::vm {
 namespace {
 
 constexpr std::uint32_t kMagic = 0x504E5343;  // "CSNP"
-constexpr std::uint32_t kVersion = 2;
+constexpr std::uint32_t kVersion = 3;
 constexpr std::size_t kChunk = 1 << 16;  // recipients per independently decodable chunk
 constexpr int kMaxListDepth = 8;
 
@@ -102,15 +102,19 @@ struct ValueReader {
     return r.failed() ? Value{} : v;
   }
 
+  // A profile or payload, stored as its image (Record::append_image).
   Record record() {
-    const std::size_t n = r.count32(1, "record values");
-    scratch.assign(n, Value{});
-    for (std::size_t k = 0; k < n && !r.failed(); ++k) scratch[k] = value();
-    Record out = Record::copy_of(scratch);
-    if (!lists.empty()) lists.clear();
+    Record out;
+    std::string error;
+    const std::size_t at = r.pos();
+    const std::size_t used = Record::from_image(r.rest(), out, error);
+    if (used == 0) {
+      if (!r.failed()) r.fail(at, error);
+      return out;
+    }
+    r.take(used, "record");
     return out;
   }
-  std::vector<Value> scratch;  // one record's values, reused
 };
 
 std::vector<std::uint32_t> get_u32s(ByteReader& r, const char* what) {
@@ -126,6 +130,17 @@ void put_u32s(ByteWriter& w, const std::vector<std::uint32_t>& xs) {
 
 }  // namespace
 
+
+std::uint32_t snapshot_format() { return kVersion; }
+
+std::optional<std::uint32_t> snapshot_format_of(std::string_view bytes) {
+  const std::span<const std::uint8_t> data(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size());
+  ByteReader r(data, 0, data.size());
+  const std::uint32_t magic = r.u32("magic");
+  const std::uint32_t version = r.u32("version");
+  if (r.failed() || magic != kMagic) return std::nullopt;
+  return version;
+}
 
 namespace {
 
@@ -175,7 +190,7 @@ std::string Engine::Impl::save() const {
     for (std::size_t ri = first; ri < first + count; ++ri) {
       const Recipient& r = recipients[ri];
       put_string(w, r.id);
-      put_values(w, r.profile.values());
+      r.profile.append_image(w.bytes);
       w.u32(r.head);
       w.u32(r.sends.size());
       for (const SentRecord& s : r.sends) {
@@ -261,7 +276,7 @@ std::string Engine::Impl::save() const {
     w.u32(count);
     Section chunk(w);
     for (std::size_t i = first; i < first + count; ++i) {
-      put_values(w, payloads[i].values());
+      payloads[i].append_image(w.bytes);
       w.u32(payload_refs[i]);
     }
   }
@@ -384,7 +399,7 @@ std::optional<EngineError> Engine::Impl::restore(std::string_view bytes) {
   payload_refs.resize(npay);
 
   auto restore_recipients = [this](ByteReader& jr, std::size_t from, std::size_t count) {
-    ValueReader values{jr, {}, {}};
+    ValueReader values{jr, {}};
     for (std::size_t i = from; i < from + count && !jr.failed(); ++i) {
       Recipient& rec = recipients[i];
       const std::uint32_t n = jr.u32("id length");
@@ -437,7 +452,7 @@ std::optional<EngineError> Engine::Impl::restore(std::string_view bytes) {
     free_instances = get_u32s(jr, "free instances");
   };
   auto restore_slabs = [this](ByteReader& jr) {
-    ValueReader values{jr, {}, {}};
+    ValueReader values{jr, {}};
     auto jcheck = [&](bool ok, auto&& message) { return check_in(jr, ok, message); };
     for (std::size_t k = 0; k < slabs.size() && !jr.failed(); ++k) {
       Slab& slab = slabs[k];
@@ -484,7 +499,7 @@ std::optional<EngineError> Engine::Impl::restore(std::string_view bytes) {
     }
   };
   auto restore_payloads = [this](ByteReader& jr, std::size_t from, std::size_t count) {
-    ValueReader values{jr, {}, {}};
+    ValueReader values{jr, {}};
     for (std::size_t i = from; i < from + count && !jr.failed(); ++i) {
       payloads[i] = values.record();
       payload_refs[i] = jr.u32("payload references");

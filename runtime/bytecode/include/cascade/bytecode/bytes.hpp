@@ -140,6 +140,12 @@ class ByteReader {
     return count(u8(what), min_size, at, what);
   }
 
+  // The bytes not read yet (nothing after a failure), for a decoder that says how many it took.
+  std::span<const std::uint8_t> rest() const {
+    if (failed()) return {};
+    return b_.subspan(pos_, end_ - pos_);
+  }
+
   std::span<const std::uint8_t> take(std::size_t n, const char* what) {
     if (failed() || end_ - pos_ < n) [[unlikely]] {
       truncated(n, what);

@@ -109,6 +109,13 @@ void append_json(const TraceRecord& r, std::string_view currency, std::string& o
 
 // ---- the engine --------------------------------------------------------------------------
 
+// The snapshot format this build writes (Engine::save), and the format of a snapshot's bytes
+// (nothing when they are not an engine snapshot). A host that finds another format cannot
+// restore it, but can start without it and replay its whole log (the daemon does, after an
+// upgrade).
+std::uint32_t snapshot_format();
+std::optional<std::uint32_t> snapshot_format_of(std::string_view bytes);
+
 struct EngineError {
   std::string message;  // "unknown recipient `u9`", "time goes backwards (… < …)", …
 };

@@ -69,6 +69,17 @@ class Record {
   // Bytes held (values and owned storage), for memory accounting.
   std::size_t memory_bytes() const;
 
+  // The record as a position-independent image, for snapshots (docs/runtime.md): a header (u32
+  // values, u32 list elements, u32 string bytes), then every value as 16 bytes (u8 kind, u8
+  // scale, u16 zero, u32 size, u64 number — or, for a string, its offset in the string bytes, for
+  // a list, the index of its first element), then the string bytes; little-endian. Restoring an
+  // image is a copy and one pass over its values, not a parse.
+  void append_image(std::vector<std::uint8_t>& out) const;
+  // Reads the image at the front of `bytes` into `out`: the bytes it took, or 0 with `error` set.
+  // Every kind, offset and list is checked (lists point forward and nest at most 8 deep), so
+  // hostile bytes give an error, never a wild pointer or a cycle.
+  static std::size_t from_image(std::span<const std::uint8_t> bytes, Record& out, std::string& error);
+
  private:
   // One heap block per record: a header, the values, then the bytes of their strings and list
   // elements. A million profiles are a million allocations, not four million (the engine's
