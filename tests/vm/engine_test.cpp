@@ -2041,6 +2041,11 @@ BOOST_AUTO_TEST_CASE(a_snapshot_with_a_recipient_twice_is_refused) {
   s.advance(t0);
   std::string bytes = s.engine().save();
   {
+    // save_into sizes its buffer once: no doubling slack (gigabytes at 10 M recipients).
+    std::vector<std::uint8_t> into;
+    s.engine().save_into(into);
+    BOOST_TEST((std::string(into.begin(), into.end()) == bytes));
+    BOOST_TEST(into.capacity() <= into.size() + into.size() / 10 + 8192, into.capacity() << " for " << into.size());
     auto e = s.fresh_engine();
     BOOST_REQUIRE(!e->restore(bytes));
     BOOST_TEST(e->recipient_count() == 70000u);

@@ -55,14 +55,15 @@ std::optional<std::string> Daemon::Impl::save_snapshot(bool background) {
   const auto n = static_cast<std::uint32_t>(header.size());
   for (int i = 0; i < 4; ++i) out[4 + i] = static_cast<std::uint8_t>(n >> (8 * i));
   std::memcpy(out + 8, header.data(), header.size());
-  auto state = std::make_shared<const std::string>(engine->save());
+  auto state = std::make_shared<std::vector<std::uint8_t>>();
+  engine->save_into(*state);
   since_snapshot = 0;
   const std::int64_t watermark = applied.load();
   // The engine's part is done; writing and fsyncing hundreds of MB need not hold the applier.
   auto write = [this, prefix, state, watermark, started]() -> std::optional<std::string> {
     const std::span<const std::uint8_t> parts[] = {
         std::span<const std::uint8_t>(*prefix),
-        std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(state->data()), state->size())};
+        std::span<const std::uint8_t>(*state)};
     auto saved = store->save_snapshot_parts(watermark, parts);
     snapshot_busy = false;
     if (!saved) return saved.error().message;

@@ -736,6 +736,7 @@ struct Engine::Impl {
 
   // Snapshots (snapshot.cpp).
   std::string save() const;
+  void save_into(std::vector<std::uint8_t>& out) const;
   std::optional<EngineError> restore(std::string_view bytes);
 
   // A program's version: its place among the loaded modules of its scenario (1-based).

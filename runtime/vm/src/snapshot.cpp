@@ -168,7 +168,35 @@ struct Section {
 }  // namespace
 
 std::string Engine::Impl::save() const {
+  std::vector<std::uint8_t> bytes;
+  save_into(bytes);
+  return std::string(bytes.begin(), bytes.end());
+}
+
+void Engine::save_into(std::vector<std::uint8_t>& out) const { impl_->save_into(out); }
+
+void Engine::Impl::save_into(std::vector<std::uint8_t>& out) const {
   ByteWriter w;
+  w.bytes = std::move(out);
+  w.bytes.clear();
+  {
+    // The size, nearly exactly (record images are their block's size less 4 bytes), so the
+    // buffer is allocated once.
+    std::size_t size = 4096 + programs.size() * 8;
+    for (std::size_t ri = 0; ri < recipients.size(); ++ri) {
+      const Recipient& r = recipients[ri];
+      size += 4 + r.id.size() + r.profile.memory_bytes() + 12 + 4 + r.sends.size() * 11 + channels.size() * 4 + 14 +
+              r.more_entries.size() * 10;
+    }
+    size += instances.size() * 40 + free_instances.size() * 4 + messages.size() * 23 + timers.size() * 12;
+    for (std::size_t i = 0; i < payloads.size(); ++i) size += payloads[i].memory_bytes() + 16;
+    for (std::size_t k = 0; k < slabs.size(); ++k) {
+      const std::size_t blocks = slabs[k].slots.blocks();
+      size += blocks * (programs[k]->module.slots * 4 + (slabs[k].has_locals ? 8 + programs[k]->module.locals * 24 : 0));
+    }
+    size += (recipients.size() / kChunk + payloads.size() / kChunk + 8) * 16;
+    w.bytes.reserve(size);
+  }
   w.u32(kMagic);
   w.u32(kVersion);
   w.u16(programs.size());
@@ -303,7 +331,7 @@ std::string Engine::Impl::save() const {
   w.u32(kMagic);  // the end mark
   // The checksum: a snapshot damaged on disk is refused whole, before any of it is believed.
   w.u64(XXH3_64bits(w.bytes.data(), w.bytes.size()));
-  return std::string(w.bytes.begin(), w.bytes.end());
+  out = std::move(w.bytes);
 }
 
 std::optional<EngineError> Engine::Impl::restore(std::string_view bytes) {

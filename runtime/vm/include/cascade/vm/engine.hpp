@@ -181,6 +181,9 @@ class Engine {
   // not such a snapshot (truncated, corrupted, from other programs) are an error naming the
   // byte offset, and leave the engine unusable only in the sense that it must be discarded.
   std::string save() const;
+  // The same bytes into `out` (replacing what it held), sized once up front: at 10 M recipients
+  // the snapshot is gigabytes, and a copy or a doubling buffer is gigabytes more.
+  void save_into(std::vector<std::uint8_t>& out) const;
   std::optional<EngineError> restore(std::string_view bytes);
 
   Time now() const;
