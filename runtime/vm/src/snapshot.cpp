@@ -582,26 +582,62 @@ std::optional<EngineError> Engine::Impl::restore(std::string_view bytes) {
     if (f && (!first_failure || f->offset < first_failure->offset)) first_failure = &*f;
   if (first_failure) return EngineError{fmt::format("snapshot byte {}: {}", first_failure->offset, first_failure->message)};
 
-  // The id table and the time zones need every recipient; they are independent of each other.
-  {
-    std::thread zones([this] {
-      for (Recipient& rec : recipients) rec.zone = zone_of(rec.profile);
-    });
-    const auto twice = recipient_index.insert_all(static_cast<std::uint32_t>(nrec),
-                                                  [this](std::uint32_t k) { return id_of(k); });
-    if (twice) {
-      std::size_t at = 0;  // the chunk that holds the second one
-      for (const Job& job : jobs)
-        if (job.part == Part::Recipients && job.first <= *twice && *twice < job.first + job.count) at = job.begin;
-      r.fail(at, fmt::format("recipient `{}` twice", recipients[*twice].id));
-    }
-    zones.join();
-  }
-  if (r.failed()) return error();
-
   const std::size_t ninst = instances.size();
   const std::size_t nmsg = messages.size();
   const std::size_t nticks = tick_entries.size();
+
+  // The timers' section is read by a second thread while this one checks what was decoded:
+  // here only its extent, and the end of the snapshot.
+  const std::size_t timers_at = r.pos();
+  const std::size_t ntimers = r.count32(12, "timers");
+  r.take(ntimers * 12, "timers");
+  const std::size_t timers_end = r.pos();
+  if (r.u32("end mark") != kMagic && !r.failed()) r.fail(r.pos() - 4, "bad end mark");
+  if (!r.failed() && r.left() != 0) r.fail(r.pos(), fmt::format("{} bytes after the end", r.left()));
+  if (r.failed()) return error();
+
+  // Second thread: the time zones, then the timer wheel. This one: the id table, then the
+  // cross-checks. Each writes only its own fields (zone; timers and Instance::timer; the id
+  // table), and the timers check every id they use themselves.
+  ByteReader tr(data, timers_at + 4, timers_end);
+  std::thread second([&] {
+    for (Recipient& rec : recipients) rec.zone = zone_of(rec.profile);
+    auto tcheck = [&](bool ok, auto&& message) { return check_in(tr, ok, message); };
+    timers = TimerWheel(wheel_now);
+    for (std::size_t i = 0; i < ntimers && !tr.failed(); ++i) {
+      const std::uint32_t id = tr.u32("timer id");
+      const Time when = tr.i64("timer time");
+      if (tr.failed()) break;
+      // Everything due by the wheel's time has fired; an earlier timer would replay the past
+      // (a tick every day since 1970).
+      if (!tcheck(when >= wheel_now, "a timer before the wheel's time")) break;
+      if (id & kTickBit) {
+        tcheck((id & ~kTickBit) < nticks, "timer of an unknown tick");
+        if (!tr.failed()) timers.schedule(id, when);
+      } else {
+        if (!tcheck(id < ninst && instances[id].state != State::Free && instances[id].state != State::Ended &&
+                        instances[id].timer == TimerHandle{},
+                    "timer of an unknown instance"))
+          break;
+        instances[id].timer = timers.schedule(id, when);
+      }
+    }
+  });
+  struct Join {
+    std::thread& t;
+    ~Join() {
+      if (t.joinable()) t.join();  // on every return, also an early one
+    }
+  } join{second};
+
+  const auto twice = recipient_index.insert_all(static_cast<std::uint32_t>(nrec),
+                                                [this](std::uint32_t k) { return id_of(k); });
+  if (twice) {
+    std::size_t at = 0;  // the chunk that holds the second one
+    for (const Job& job : jobs)
+      if (job.part == Part::Recipients && job.first <= *twice && *twice < job.first + job.count) at = job.begin;
+    r.fail(at, fmt::format("recipient `{}` twice", recipients[*twice].id));
+  }
   for (std::size_t i = 1; i < nmsg && !r.failed(); ++i) {
     const Message& m = messages[i];
     check(m.instance < ninst && m.program < programs.size() && m.channel < channels.size() &&
@@ -653,29 +689,8 @@ std::optional<EngineError> Engine::Impl::restore(std::string_view bytes) {
   for (std::uint32_t m : latest_messages) check(m < nmsg, "latest message out of range");
   if (r.failed()) return error();
 
-  timers = TimerWheel(wheel_now);
-  const std::size_t ntimers = r.count32(12, "timers");
-  for (std::size_t i = 0; i < ntimers && !r.failed(); ++i) {
-    const std::uint32_t id = r.u32("timer id");
-    const Time when = r.i64("timer time");
-    if (r.failed()) break;
-    // Everything due by the wheel's time has fired; an earlier timer would replay the past
-    // (a tick every day since 1970).
-    if (!check(when >= wheel_now, "a timer before the wheel's time")) break;
-    if (id & kTickBit) {
-      check((id & ~kTickBit) < nticks, "timer of an unknown tick");
-      if (!r.failed()) timers.schedule(id, when);
-    } else {
-      if (!check(id < ninst && instances[id].state != State::Free && instances[id].state != State::Ended &&
-                     instances[id].timer == TimerHandle{},
-                 "timer of an unknown instance"))
-        break;
-      instances[id].timer = timers.schedule(id, when);
-    }
-  }
-  if (r.u32("end mark") != kMagic && !r.failed()) r.fail(r.pos() - 4, "bad end mark");
-  if (!r.failed() && r.left() != 0) r.fail(r.pos(), fmt::format("{} bytes after the end", r.left()));
-  if (r.failed()) return error();
+  second.join();
+  if (tr.failed()) return error_of(tr);
   return std::nullopt;
 }
 
