@@ -39,8 +39,23 @@ void Engine::prefetch_recipient(std::string_view id) const {
   // The index is a guess (the id itself is not compared: that would wait for the very load
   // this starts); a wrong one only loads a line for nothing.
   const auto ri = m.recipient_index.guess(id);
-  if (!ri || *ri >= m.recipients.size()) return;
-  const char* r = reinterpret_cast<const char*>(&m.recipients[*ri]);
+  std::uint32_t& slot = m.guesses[m.next_guess];
+  m.next_guess = (m.next_guess + 1) % Impl::kGuesses;
+  // The guess of kGuesses calls ago: its Recipient was prefetched then, so reading it now does
+  // not wait, and its profile values and first instance start loading before its line comes.
+  if (const std::uint32_t old = slot; old < m.recipients.size()) {
+    const Recipient& r = m.recipients[old];
+    const std::span<const Value> profile = r.profile.values();
+    if (!profile.empty()) {
+      const char* v = reinterpret_cast<const char*>(profile.data());
+      const std::size_t bytes = profile.size() * sizeof(Value);
+      for (std::size_t at = 0; at < bytes && at < 4 * 64; at += 64) __builtin_prefetch(v + at);
+    }
+    if (r.head != kNone && r.head < m.instances.size()) __builtin_prefetch(&m.instances[r.head]);
+  }
+  slot = ri && *ri < m.recipients.size() ? *ri : kNone;
+  if (slot == kNone) return;
+  const char* r = reinterpret_cast<const char*>(&m.recipients[slot]);
   __builtin_prefetch(r);
   __builtin_prefetch(r + sizeof(Recipient) - 1);
 }

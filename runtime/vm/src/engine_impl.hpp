@@ -186,6 +186,12 @@ struct Engine::Impl {
     return latest_messages[std::size_t{recipient} * channels.size() + channel];
   }
   RecipientTable recipient_index;
+  // Engine::prefetch_recipient's last guesses (recipient indexes, kNone: none): a guess made a
+  // few calls ago has its Recipient in cache by now, so its profile and first instance can be
+  // started too without waiting (not state: never saved, never read by a step).
+  static constexpr std::size_t kGuesses = 4;
+  mutable std::uint32_t guesses[kGuesses] = {kNone, kNone, kNone, kNone};
+  mutable std::size_t next_guess = 0;
   std::string_view id_of(std::uint32_t r) const { return recipients[r].id; }
 
   Paged<Instance> instances;
