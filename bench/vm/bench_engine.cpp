@@ -1,7 +1,8 @@
 // The VM engine on the abandoned cart, the same logic and the same measurements as the peers in
 // bench/peers/ (Lua 5.4 coroutines, XState v5 actors; bench/peers/README.md).
-//   bench_engine [N [all|memory|step|step-json|snapshot [STEP_N]]]   (default 1,000,000 recipients; the
-//   step phases use STEP_N recipients, default N)
+//   bench_engine [N [all|memory|vm-step|step|step-json|snapshot [STEP_N]]]   (default 1,000,000
+//   recipients; the step and step-json phases use STEP_N recipients, default N; vm-step runs at
+//   1,000 and at N)
 // Prints JSON lines:
 //   {"bench":"vm_memory",…}  N recipients triggered at T0, the clock advanced 1h (every instance
 //     has sent its email and waits up to 24h for "opened"). bytes_per_instance = the delta of
@@ -20,6 +21,10 @@
 //     cancel + schedule). sink "none" counts records by action (to verify the run) and nothing
 //     else; sink "json" also formats every record with append_json into a buffer that is
 //     dropped each MiB (what `cascade run` does minus the write).
+//   {"bench":"vm_step_fn",…}  the step function alone: Machine::step on the chain variant's
+//     instances (status "opened" → resume → send push 1 → suspend on its "opened"), random order,
+//     at 1,000 instances (cache resident) and at N; no trace, no message table, no timers — the
+//     host's share is only the instance's parts and its Env (Engine::step_parts / step_env).
 //   {"bench":"vm_snapshot",…}  the daemon's restart path: N waiting instances (the memory phase's
 //     state, profiles and payloads included) saved with Engine::save and restored into a new
 //     engine with Engine::restore; bytes, seconds each way.
@@ -44,6 +49,7 @@
 #include "cascade/compiler/driver.hpp"
 #include "cascade/compiler/lower.hpp"
 #include "cascade/vm/engine.hpp"
+#include "cascade/vm/machine.hpp"
 #include "runtime_config.hpp"
 #include "cascade/vm/record.hpp"
 
@@ -330,6 +336,86 @@ void step_bench(std::size_t n, bool json_sink) {
   std::fflush(stdout);
 }
 
+// The step function alone (issue 4, item 4: `(instance, input, now) → (instance', effects)`):
+// Machine::step on the chain program's instances, each waiting for its e-mail's "opened"; the
+// status resumes it, it sends push 1 and suspends on that push's "opened" within 24h. Per step
+// the host's share is only what Machine::step needs as input: the instance's parts (header,
+// slot block) and its Env, from the engine's benchmark hooks. Effects are checked (one Send of
+// push 1, one Wait for "opened" 24h later) and counted. Instances are put back into their
+// waiting state between rounds (untimed), so every round times the same step; each round is a
+// fresh random order. Rounds: enough for 2,000,000 steps, at least 2.
+void step_fn_bench(std::size_t n) {
+  const Compiled c = compile(kChain, "chain-fn");
+  Population pop;
+  populate(pop, c, n, false);
+  vm::Engine& e = *pop.engine;
+  const auto first = e.step_parts(0);
+  if (!first) die("no instance 0");
+  const vm::Program& program = *first->program;
+  // The e-mail's slot (what the instances wait on) and push 1's step number.
+  const std::uint8_t slot = first->instance->wait_slot;
+  const std::uint16_t push1 = static_cast<std::uint16_t>(first->instance->last_step + 2);
+  std::vector<vm::Instance> saved(n);
+  const std::size_t slot_count = program.module.slots;
+  std::vector<std::uint32_t> saved_slots(n * slot_count);
+  for (std::uint32_t i = 0; i < n; ++i) {
+    const auto parts = e.step_parts(i);
+    if (!parts || parts->instance->state != vm::State::Outcome || parts->instance->wait_slot != slot)
+      die("instance " + std::to_string(i) + " is not waiting for its e-mail");
+    saved[i] = *parts->instance;
+    std::copy(parts->slots, parts->slots + slot_count, saved_slots.begin() + static_cast<std::ptrdiff_t>(i * slot_count));
+  }
+  const std::size_t rounds = std::max<std::size_t>(2, (2'000'000 + n - 1) / n);
+  auto machine = std::make_unique<vm::Machine>();
+  std::vector<vm::Effect> effects;
+  effects.reserve(8);
+  Rng rng;
+  std::vector<std::uint32_t> perm(n);
+  std::iota(perm.begin(), perm.end(), 0u);
+  const vm::Input input{vm::InputKind::Status, slot, static_cast<std::uint8_t>(vm::MsgStatus::Opened)};
+  std::size_t sends = 0, waits = 0, wrong = 0;
+  std::int64_t until_sum = 0;
+  double cpu = 0, wall = 0;
+  vm::Env env;
+  for (std::size_t round = 0; round < rounds; ++round) {
+    for (std::size_t i = n; i > 1; --i) std::swap(perm[i - 1], perm[rng() % i]);
+    const vm::Time now = kT0 + 7200 + static_cast<vm::Time>(round);
+    const double cpu0 = cpu_ns();
+    const auto t0 = Clock::now();
+    for (const std::uint32_t idx : perm) {
+      const auto parts = e.step_parts(idx);
+      if (!parts) die("instance " + std::to_string(idx) + " is gone");
+      e.step_env(*parts, env);
+      effects.clear();
+      machine->step(*parts->program, *parts->instance, parts->locals, parts->slots, input, now, env, effects);
+      if (effects.size() == 2 && effects[0].kind == vm::EffectKind::Send && effects[0].step == push1 &&
+          effects[1].kind == vm::EffectKind::Wait && effects[1].wait_for == vm::WaitFor::Opened) {
+        ++sends;
+        ++waits;
+        until_sum += effects[1].until - now;
+      } else {
+        ++wrong;
+      }
+      machine->reset_arena();
+    }
+    wall += wall_ns(t0);
+    cpu += cpu_ns() - cpu0;
+    for (std::uint32_t i = 0; i < n; ++i) {
+      const auto parts = e.step_parts(i);
+      *parts->instance = saved[i];
+      std::copy_n(saved_slots.begin() + static_cast<std::ptrdiff_t>(i * slot_count), slot_count, parts->slots);
+    }
+  }
+  const std::size_t steps = rounds * n;
+  if (wrong || sends != steps || waits != steps || until_sum != static_cast<std::int64_t>(steps) * 86400)
+    die("the step function did not do the chain's step: " + std::to_string(wrong) + " wrong of " + std::to_string(steps));
+  std::printf(
+      "{\"bench\":\"vm_step_fn\",\"n\":%zu,\"steps\":%zu,\"ns_per_step\":%.1f,\"cpu_ns_per_step\":%.1f,"
+      "\"sends\":%zu,\"waits\":%zu}\n",
+      n, steps, wall / static_cast<double>(steps), cpu / static_cast<double>(steps), sends, waits);
+  std::fflush(stdout);
+}
+
 // The daemon's restart path: save the engine of N waiting instances, restore it into a new one.
 void snapshot_bench(std::size_t n) {
   const Compiled c = compile(kCart, "snapshot");
@@ -365,6 +451,10 @@ int main(int argc, char** argv) {
   // One population at a time; each phase measures deltas, so what an earlier phase left in the
   // allocator does not count.
   if (what == "all" || what == "memory") memory_bench(n);
+  if (what == "all" || what == "vm-step") {
+    step_fn_bench(1000);
+    if (n != 1000) step_fn_bench(n);
+  }
   if (what == "all" || what == "step") step_bench(step_n, false);
   if (what == "all" || what == "step-json") step_bench(step_n, true);
   if (what == "all" || what == "snapshot") snapshot_bench(n);

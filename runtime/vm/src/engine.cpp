@@ -274,6 +274,7 @@ std::vector<Engine::LiveCount> Engine::live_counts() const {
 
 std::string Engine::save() const { return impl_->save(); }
 std::optional<EngineError> Engine::restore(std::string_view bytes) { return impl_->restore(bytes); }
+Engine::RestoreTimings Engine::restore_timings() const { return impl_->restore_timings; }
 
 Time Engine::now() const { return impl_->now; }
 std::size_t Engine::live_instances() const { return impl_->live; }
@@ -290,6 +291,21 @@ Engine::Memory Engine::memory() const {
   r.payloads = m.payloads.memory_bytes() + m.payload_refs.memory_bytes();
   m.payloads.for_each([&](const Record& p) { r.payloads += p.memory_bytes(); });
   return r;
+}
+
+std::optional<Engine::StepParts> Engine::step_parts(std::uint32_t index) {
+  Impl& m = *impl_;
+  if (index >= m.instances.size()) return std::nullopt;
+  Instance& inst = m.instances[index];
+  if (inst.state == State::Free || inst.state == State::Ended || inst.block == kNone) return std::nullopt;
+  Slab& slab = m.slabs[inst.program];
+  return StepParts{m.programs[inst.program].get(), &inst, slab.has_locals ? slab.locals.at(inst.block) : nullptr,
+                   slab.slots.at(inst.block)};
+}
+
+void Engine::step_env(const StepParts& parts, Env& out) const {
+  const Impl& m = *impl_;
+  m.fill_env(out, m.recipients[parts.instance->recipient], parts.instance, *parts.program);
 }
 
 // ---- names ---------------------------------------------------------------------------------

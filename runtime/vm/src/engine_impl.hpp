@@ -214,6 +214,7 @@ struct Engine::Impl {
 
   Machine machine;
   std::vector<Effect> effects;
+  Env step_env;  // step()'s, reused: filled in place for every step
   Sink sink;
   char message_id[16] = {'m'};  // msg_id's buffer: "m" and up to 10 digits
   std::size_t live = 0;
@@ -412,19 +413,23 @@ struct Engine::Impl {
 
   // ---- instances --------------------------------------------------------------------------
 
-  Env env_for(const Recipient& r, const Instance* inst, const Program& p) {
-    Env env;
+  // Fills `env` for a step of recipient r (field by field: a built Env returned and copied
+  // costs a zeroing pass and store-forwarding stalls on every step).
+  void fill_env(Env& env, const Recipient& r, const Instance* inst, const Program& p) const {
     env.profile = &r.profile;
     env.zone = r.zone;
     env.recipient = r.id;
     if (inst && inst->payload != kNone && p.module.scenario.trigger == bytecode::TriggerKind::Event)
       env.trigger = &payloads[inst->payload];
+    else
+      env.trigger = nullptr;
+    env.event = nullptr;
+    env.event_config = -1;
     env.sends = r.sends;
     env.channels = channels;
     env.caps = caps;
     env.messages = &messages;
     env.next_message = static_cast<std::uint32_t>(messages.size());
-    return env;
   }
 
   TraceRecord base(Time at, const Recipient& r, const Program& p, std::uint32_t number, Action a) {
@@ -525,14 +530,14 @@ struct Engine::Impl {
           t.action = Action::Skip;
           t.channel = channels[e.channel].name;
           t.step = e.step;
-          t.reason = e.reason;
+          t.reason = reason_name(e.reason);
           emit(t);
           break;
         case EffectKind::Defer:
           t.action = Action::Defer;
           t.channel = channels[e.channel].name;
           t.step = e.step;
-          t.reason = e.reason;
+          t.reason = reason_name(e.reason);
           t.until = e.until;
           emit(t);
           timers.cancel(inst.timer);
@@ -541,8 +546,9 @@ struct Engine::Impl {
         case EffectKind::Wait:
           t.action = Action::Wait;
           t.until = e.until;
-          t.wait_for = e.wait_for;
-          if (e.wait_for == "delivered" || e.wait_for == "opened" || e.wait_for == "clicked") {
+          t.wait_for = e.wait_for == WaitFor::Event ? p.module.str(p.module.events[e.wait_event].name)
+                                                    : wait_word(e.wait_for);
+          if (e.wait_for == WaitFor::Delivered || e.wait_for == WaitFor::Opened || e.wait_for == WaitFor::Clicked) {
             const std::uint32_t number = slabs[inst.program].slots.at(inst.block)[e.slot];
             if (number != 0 && number != kFailedSend && number < messages.size()) {
               t.message = msg_id(number);
@@ -556,7 +562,7 @@ struct Engine::Impl {
         case EffectKind::Consume:
           t.action = Action::Event;
           t.event = event_name;
-          t.reason = e.reason;
+          t.reason = reason_name(e.reason);
           emit(t);
           break;
         case EffectKind::End: {
@@ -584,7 +590,8 @@ struct Engine::Impl {
     Instance& inst = instances[idx];
     const Program& p = *programs[inst.program];
     Recipient& r = recipients[inst.recipient];
-    Env env = env_for(r, &inst, p);
+    Env& env = step_env;
+    fill_env(env, r, &inst, p);
     env.event = event;
     env.event_config = event_config;
     Slab& slab = slabs[inst.program];
@@ -601,7 +608,8 @@ struct Engine::Impl {
     const Program& p = *programs[pid];
     const bytecode::Scenario& sc = p.module.scenario;
     Recipient& r = recipients[ri];
-    Env env = env_for(r, nullptr, p);
+    Env env;
+    fill_env(env, r, nullptr, p);
     env.trigger = event;
     env.event = event;
     env.event_config = event_config;
@@ -744,6 +752,7 @@ struct Engine::Impl {
   std::string save() const;
   void save_into(std::vector<std::uint8_t>& out) const;
   std::optional<EngineError> restore(std::string_view bytes);
+  Engine::RestoreTimings restore_timings;  // of the last restore()
 
   // A program's version: its place among the loaded modules of its scenario (1-based).
   std::uint32_t version_of(std::uint16_t program) const {

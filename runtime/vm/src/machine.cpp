@@ -16,6 +16,34 @@ namespace cascade::vm {
 using bytecode::Instr;
 using bytecode::Op;
 
+std::string_view reason_name(Reason r) {
+  switch (r) {
+    case Reason::None: break;
+    case Reason::NoAddress: return "no_address";
+    case Reason::NoConsent: return "no_consent";
+    case Reason::NoProvider: return "no_provider";
+    case Reason::Capped: return "capped";
+    case Reason::QuietHours: return "quiet_hours";
+    case Reason::Limit: return "limit";
+    case Reason::Goal: return "goal";
+    case Reason::StopOn: return "stop_on";
+    case Reason::Wait: return "wait";
+  }
+  return {};
+}
+
+std::string_view wait_word(WaitFor w) {
+  switch (w) {
+    case WaitFor::Time: return "time";
+    case WaitFor::Delivered: return "delivered";
+    case WaitFor::Opened: return "opened";
+    case WaitFor::Clicked: return "clicked";
+    case WaitFor::Event: return "event";
+    case WaitFor::Goal: return "goal";
+  }
+  return {};
+}
+
 std::uint16_t Program::step_of(std::uint32_t send_pc) const {
   auto it = std::lower_bound(send_pcs.begin(), send_pcs.end(), send_pc);
   if (it == send_pcs.end() || *it != send_pc) return 0;
@@ -57,22 +85,12 @@ bool reached(std::uint8_t status, std::uint8_t wanted) {
   return status != static_cast<std::uint8_t>(MsgStatus::Failed) && status >= wanted;
 }
 
-std::string_view outcome_word(std::uint8_t o) {
-  switch (o) {
-    case 0: return "delivered";
-    case 1: return "opened";
-    default: return "clicked";
-  }
-}
-
 // Scratch text of one step, kept between steps so that steps allocate nothing once warm
 // (thread_local: one engine runs on one thread at a time, and several engines may run at once).
 thread_local std::string t_text;     // json_value: a value's rendering
 thread_local std::string t_vars;     // a template's arguments as JSON
 thread_local std::string t_link;     // link(): the tracked URL being built
 thread_local std::string t_billed;   // sms_segments: the text with short links
-// Tracked links made in this step (views into the step arena, which outlives the step's run).
-thread_local std::vector<std::string_view> t_links;
 
 void json_value(std::string& out, const Value& v) {
   switch (v.kind) {
@@ -119,12 +137,13 @@ std::string_view tracked_link(std::string_view url, std::string_view channel, st
   return arena.copy(s);
 }
 
+// Appends an effect built in place (an Effect built on the stack and copied in is stored
+// twice, and its copy reads back stores not yet retired: a store-forwarding stall per field).
 template <class Fill>
-Effect effect(EffectKind kind, Fill&& fill) {
-  Effect e;
+void push(std::vector<Effect>& out, EffectKind kind, Fill&& fill) {
+  Effect& e = out.emplace_back();
   e.kind = kind;
   fill(e);
-  return e;
 }
 
 }  // namespace
@@ -244,7 +263,7 @@ bool Machine::exec(const Program& p, std::uint32_t& pc, std::uint32_t& sp, const
             channel = env.channels[p.channel_index[send.operand[0]]].name;
           }
           r = Value::string(tracked_link(args[0].str(), channel, p.name, step, arena_));
-          if (t_links.size() < 64) t_links.push_back(r.str());
+          if (links_.size() < 64) links_.push_back(r.str());
         }
       } else if (id == builtins::Id::Has) {
         r = Value::boolean(argc == 1 && !args[0].is_null());
@@ -281,28 +300,21 @@ void Machine::finish(const Program& p, Instance& inst, Time now, std::vector<Eff
   const bool window_open = p.module.scenario.has_goal && inst.goal_until > now;
   if (outcome == static_cast<std::uint8_t>(Outcome::Completed) && window_open) {
     inst.state = State::GoalWindow;
-    Effect w;
-    w.kind = EffectKind::Wait;
-    w.until = inst.goal_until;
-    w.wait_for = "goal";
-    out.push_back(w);
+    push(out, EffectKind::Wait, [&](Effect& w) { w.until = inst.goal_until; w.wait_for = WaitFor::Goal; });
     return;
   }
   inst.state = State::Ended;
-  Effect e;
-  e.kind = EffectKind::End;
-  e.outcome = outcome;
-  out.push_back(e);
+  push(out, EffectKind::End, [&](Effect& e) { e.outcome = outcome; });
 }
 
 // SMS parts as the operator bills them, with every tracked link counted as the daemon's short
 // redirect (LANGUAGE.md §8) — the trace shows the full URL, the bill the short one.
 int Machine::sms_segments(std::string_view text) {
-  if (t_links.empty()) return sms::count(text).segments;
+  if (links_.empty()) return sms::count(text).segments;
   std::string& billed = t_billed;
   billed.assign(text);
   static const std::string short_link(static_cast<std::size_t>(sms::kTrackedLinkLength), 'x');
-  for (const std::string_view link : t_links) {
+  for (const std::string_view link : links_) {
     for (std::size_t at = billed.find(link); at != std::string::npos; at = billed.find(link, at + short_link.size()))
       billed.replace(at, link.size(), short_link);
   }
@@ -322,10 +334,10 @@ void Machine::step(const Program& p, Instance& inst, Value* locals, std::uint32_
         // A control member gets nothing, but waits out the goal window like the treated.
         if (sc.has_goal && inst.goal_until > now) {
           inst.state = State::GoalWindow;
-          out.push_back(effect(EffectKind::Wait, [&](Effect& e) { e.until = inst.goal_until; e.wait_for = "goal"; }));
+          push(out, EffectKind::Wait, [&](Effect& e) { e.until = inst.goal_until; e.wait_for = WaitFor::Goal; });
         } else {
           inst.state = State::Ended;
-          out.push_back(effect(EffectKind::End, [&](Effect& e) { e.outcome = static_cast<std::uint8_t>(Outcome::Expired); }));
+          push(out, EffectKind::End, [&](Effect& e) { e.outcome = static_cast<std::uint8_t>(Outcome::Expired); });
         }
         return;
       }
@@ -336,8 +348,9 @@ void Machine::step(const Program& p, Instance& inst, Value* locals, std::uint32_
       switch (inst.state) {
         case State::GoalWindow:
           inst.state = State::Ended;
-          out.push_back(effect(EffectKind::End, [&](Effect& e) { e.outcome = static_cast<std::uint8_t>((inst.flags & kControl) ? Outcome::Expired
-                                                                                             : Outcome::Completed); }));
+          push(out, EffectKind::End, [&](Effect& e) {
+            e.outcome = static_cast<std::uint8_t>((inst.flags & kControl) ? Outcome::Expired : Outcome::Completed);
+          });
           return;
         case State::Sleeping:
         case State::Outcome:
@@ -370,22 +383,22 @@ void Machine::step(const Program& p, Instance& inst, Value* locals, std::uint32_
         return expr(p, p.module.functions[fn].offset, ctx).truthy();
       };
       if (sc.has_goal && is(sc.goal.event) && now <= inst.goal_until && where(sc.goal.where_fn)) {
-        out.push_back(effect(EffectKind::Consume, [&](Effect& e) { e.reason = "goal"; }));
+        push(out, EffectKind::Consume, [&](Effect& e) { e.reason = Reason::Goal; });
         inst.state = State::Ended;
-        out.push_back(effect(EffectKind::End, [&](Effect& e) { e.outcome = static_cast<std::uint8_t>(Outcome::Converted); }));
+        push(out, EffectKind::End, [&](Effect& e) { e.outcome = static_cast<std::uint8_t>(Outcome::Converted); });
         return;
       }
       if (inst.state == State::GoalWindow) return;
       for (const bytecode::StopOn& so : sc.stop_on) {
         if (is(so.event) && where(so.where_fn)) {
-          out.push_back(effect(EffectKind::Consume, [&](Effect& e) { e.reason = "stop_on"; }));
+          push(out, EffectKind::Consume, [&](Effect& e) { e.reason = Reason::StopOn; });
           inst.state = State::Ended;
-          out.push_back(effect(EffectKind::End, [&](Effect& e) { e.outcome = static_cast<std::uint8_t>(Outcome::Exited); }));
+          push(out, EffectKind::End, [&](Effect& e) { e.outcome = static_cast<std::uint8_t>(Outcome::Exited); });
           return;
         }
       }
       if (inst.state == State::Event && is(inst.wait_event) && where(inst.wait_fn)) {
-        out.push_back(effect(EffectKind::Consume, [&](Effect& e) { e.reason = "wait"; }));
+        push(out, EffectKind::Consume, [&](Effect& e) { e.reason = Reason::Wait; });
         inst.pc = inst.target;
         break;
       }
@@ -401,19 +414,15 @@ void Machine::run(const Program& p, Instance& inst, Value* locals, std::uint32_t
   const Ctx c(p, env, locals, now, inst.payload);
   std::uint32_t pc = inst.pc;
   std::uint32_t sp = 0;
-  t_links.clear();
+  links_.clear();
   std::uint32_t clean_pc = pc;  // where the current statement's evaluation began (stack empty)
   std::uint32_t sent_this_step = 0;
   // Sends of this step, for caps and limits (they are not in env.sends yet).
   SentRecord fresh[16];
   std::uint32_t fresh_count = 0;
-  auto sleep_until = [&](Time until, std::string_view what) {
+  auto sleep_until = [&](Time until) {
     inst.state = State::Sleeping;
-    Effect w;
-    w.kind = EffectKind::Wait;
-    w.until = until;
-    w.wait_for = what;
-    out.push_back(w);
+    push(out, EffectKind::Wait, [&](Effect& w) { w.until = until; w.wait_for = WaitFor::Time; });
   };
   auto message_status = [&](std::uint32_t slot, Time* sent_at) -> std::uint8_t {
     const std::uint32_t number = slots[slot];
@@ -431,8 +440,11 @@ void Machine::run(const Program& p, Instance& inst, Value* locals, std::uint32_t
   for (int guard = 0; guard < (1 << 24); ++guard) {
     if (sp == 0) clean_pc = pc;
     const Instr& in = p.code[p.instr_at[pc]];
-    if (exec(p, pc, sp, c)) continue;
     switch (in.op) {
+      case Op::Const:  // the commonest instruction of main, inline (exec is a call)
+        stack_[sp++] = p.constants[in.operand[0]];
+        pc += in.size;
+        break;
       case Op::StoreLocal:
         --sp;
         locals[in.operand[0]] = intern_.keep(stack_[sp]);
@@ -458,22 +470,22 @@ void Machine::run(const Program& p, Instance& inst, Value* locals, std::uint32_t
         const std::uint8_t ch = p.channel_index[in.operand[0]];
         const ChannelInfo& info = env.channels[ch];
         const std::uint8_t slot = static_cast<std::uint8_t>(in.operand[1]);
-        const std::uint16_t step = p.step_of(pc);
-        auto skip = [&](std::string_view reason) {
+        const std::uint16_t step = p.link_step[p.instr_at[pc]];  // a send's own step (Program)
+        auto skip = [&](Reason reason) {
           slots[slot] = kFailedSend;
-          out.push_back(effect(EffectKind::Skip, [&](Effect& e) { e.channel = ch; e.slot = slot; e.step = step; e.reason = reason; }));
+          push(out, EffectKind::Skip, [&](Effect& e) { e.channel = ch; e.slot = slot; e.step = step; e.reason = reason; });
         };
         const Value address = info.address_field >= 0 ? env.profile->get(info.address_field) : Value::string("-");
         if (address.is_null() || (address.kind == Kind::String && address.size == 0)) {
-          skip("no_address");
+          skip(Reason::NoAddress);
         } else if (info.consent_field >= 0 && !env.profile->get(info.consent_field).truthy()) {
-          skip("no_consent");
+          skip(Reason::NoConsent);
         } else if (!info.has_provider) {
-          skip("no_provider");
+          skip(Reason::NoProvider);
         } else {
           // Quiet hours (the scenario's own, or the project's copied in at compile time).
           Time allowed = now;
-          std::string_view why;
+          Reason why = Reason::None;
           for (const bytecode::QuietHours& q : sc.quiet_hours) {
             if (!q.channels.empty() &&
                 std::find(q.channels.begin(), q.channels.end(), in.operand[0]) == q.channels.end())
@@ -481,7 +493,7 @@ void Machine::run(const Program& p, Instance& inst, Value* locals, std::uint32_t
             const Time end = calendar::quiet_end(now, env.zone ? env.zone : calendar::utc(), q.from, q.to);
             if (end > allowed) {
               allowed = end;
-              why = "quiet_hours";
+              why = Reason::QuietHours;
             }
           }
           // Limits: at most count sends of this scenario (on the listed channels) per window.
@@ -505,7 +517,7 @@ void Machine::run(const Program& p, Instance& inst, Value* locals, std::uint32_t
                 const Time free_at = times[times.size() - l.count] + l.per_seconds;
                 if (free_at > allowed) {
                   allowed = free_at;
-                  why = "limit";
+                  why = Reason::Limit;
                 }
               }
             }
@@ -515,7 +527,7 @@ void Machine::run(const Program& p, Instance& inst, Value* locals, std::uint32_t
             // the text is rendered when the message actually leaves.
             inst.pc = clean_pc;
             inst.state = State::Sleeping;
-            out.push_back(effect(EffectKind::Defer, [&](Effect& e) { e.channel = ch; e.slot = slot; e.step = step; e.reason = why; e.until = allowed; }));
+            push(out, EffectKind::Defer, [&](Effect& e) { e.channel = ch; e.slot = slot; e.step = step; e.reason = why; e.until = allowed; });
             return;
           }
           // Project caps: over the cap the send fails as `capped` (it is not deferred).
@@ -530,9 +542,9 @@ void Machine::run(const Program& p, Instance& inst, Value* locals, std::uint32_t
             if (n >= cap.count) capped = true;
           }
           if (capped) {
-            skip("capped");
+            skip(Reason::Capped);
           } else {
-            Effect e;
+            Effect& e = out.emplace_back();
             e.kind = EffectKind::Send;
             e.channel = ch;
             e.slot = slot;
@@ -559,7 +571,6 @@ void Machine::run(const Program& p, Instance& inst, Value* locals, std::uint32_t
             slots[slot] = env.next_message + sent_this_step++;
             if (fresh_count < 16) fresh[fresh_count++] = SentRecord{now, p.scenario, ch};
             inst.last_step = step;
-            out.push_back(e);
           }
         }
         sp = 0;
@@ -581,7 +592,7 @@ void Machine::run(const Program& p, Instance& inst, Value* locals, std::uint32_t
         pc += in.size;
         if (until > now) {
           inst.pc = pc;
-          sleep_until(until, "time");
+          sleep_until(until);
           return;
         }
         break;
@@ -604,7 +615,7 @@ void Machine::run(const Program& p, Instance& inst, Value* locals, std::uint32_t
         inst.wait_slot = slot;
         inst.wait_outcome = wanted;
         inst.state = State::Outcome;
-        out.push_back(effect(EffectKind::Wait, [&](Effect& e) { e.slot = slot; e.until = until; e.wait_for = outcome_word(static_cast<std::uint8_t>(in.operand[1])); }));
+        push(out, EffectKind::Wait, [&](Effect& e) { e.slot = slot; e.until = until; e.wait_for = static_cast<WaitFor>(static_cast<std::uint8_t>(WaitFor::Delivered) + std::min<std::uint32_t>(in.operand[1], 2)); });
         return;
       }
       case Op::WaitEvent:
@@ -630,7 +641,7 @@ void Machine::run(const Program& p, Instance& inst, Value* locals, std::uint32_t
         inst.wait_slot = static_cast<std::uint8_t>(in.operand[0]);
         inst.wait_outcome = in.op == Op::WaitStep ? kStepWait : 0;
         inst.state = State::Event;
-        out.push_back(effect(EffectKind::Wait, [&](Effect& e) { e.until = until; e.wait_for = p.module.str(p.module.events[in.operand[o]].name); }));
+        push(out, EffectKind::Wait, [&](Effect& e) { e.until = until; e.wait_for = WaitFor::Event; e.wait_event = static_cast<std::uint16_t>(in.operand[o]); });
         return;
       }
       case Op::End:
@@ -639,15 +650,16 @@ void Machine::run(const Program& p, Instance& inst, Value* locals, std::uint32_t
                static_cast<std::uint8_t>(in.operand[0] == 1 ? Outcome::Stopped : Outcome::Completed));
         return;
       default:
+        if (exec(p, pc, sp, c)) break;
         // RET or an unknown instruction in main cannot pass the verifier; end defensively.
         inst.state = State::Ended;
-        out.push_back(effect(EffectKind::End, [&](Effect& e) { e.outcome = static_cast<std::uint8_t>(Outcome::Stopped); }));
+        push(out, EffectKind::End, [&](Effect& e) { e.outcome = static_cast<std::uint8_t>(Outcome::Stopped); });
         return;
     }
   }
   // A loop that never suspends (the language has no loops, so only a corrupt program).
   inst.state = State::Ended;
-  out.push_back(effect(EffectKind::End, [&](Effect& e) { e.outcome = static_cast<std::uint8_t>(Outcome::Stopped); }));
+  push(out, EffectKind::End, [&](Effect& e) { e.outcome = static_cast<std::uint8_t>(Outcome::Stopped); });
 }
 
 }  // namespace cascade::vm

@@ -19,6 +19,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,6 +29,10 @@
 #include "cascade/vm/value.hpp"
 
 namespace cascade::vm {
+
+struct Program;   // machine.hpp
+struct Instance;  // machine.hpp
+struct Env;       // machine.hpp
 
 // ---- configuration (from cascade.yaml) --------------------------------------------------
 
@@ -115,6 +120,8 @@ void append_json(const TraceRecord& r, std::string_view currency, std::string& o
 // upgrade).
 std::uint32_t snapshot_format();
 std::optional<std::uint32_t> snapshot_format_of(std::string_view bytes);
+// The checksum a snapshot's last 8 bytes hold (little-endian) for the bytes before them.
+std::uint64_t snapshot_checksum(std::span<const std::uint8_t> body);
 
 struct EngineError {
   std::string message;  // "unknown recipient `u9`", "time goes backwards (… < …)", …
@@ -185,6 +192,13 @@ class Engine {
   // the snapshot is gigabytes, and a copy or a doubling buffer is gigabytes more.
   void save_into(std::vector<std::uint8_t>& out) const;
   std::optional<EngineError> restore(std::string_view bytes);
+  // Where the last restore() spent its time, for the daemon's `restored` log line: the
+  // checksum, the sections' decode (two threads), the id table and cross-checks, and the
+  // whole second phase including the time zones and timer wheel (a second thread).
+  struct RestoreTimings {
+    double checksum_seconds = 0, decode_seconds = 0, index_seconds = 0, timers_seconds = 0;
+  };
+  RestoreTimings restore_timings() const;
 
   Time now() const;
   std::size_t live_instances() const;
@@ -218,6 +232,21 @@ class Engine {
     std::size_t instances = 0, timers = 0, messages = 0, recipients_index = 0, payloads = 0;
   };
   Memory memory() const;
+
+  // For benchmarks and tests of the step function alone (bench_engine's vm-step phase), not for
+  // hosts: what Machine::step needs to run the instance at `index` of the instance table (in
+  // start order while none has ended) — its program, header, locals and slot block — and the
+  // Env the engine would pass it now. Nothing when no live instance is there. Pointers are
+  // valid until the next input. A step run through them bypasses the engine's messages,
+  // timers and trace: use an engine made for the purpose.
+  struct StepParts {
+    const Program* program = nullptr;
+    Instance* instance = nullptr;
+    Value* locals = nullptr;  // null when the program has no locals
+    std::uint32_t* slots = nullptr;
+  };
+  std::optional<StepParts> step_parts(std::uint32_t index);
+  void step_env(const StepParts& parts, Env& out) const;
 
  private:
   struct Impl;

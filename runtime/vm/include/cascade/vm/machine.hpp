@@ -59,6 +59,7 @@ struct Program {
   std::vector<bytecode::Instr> code;           // main and functions, decoded once
   std::vector<std::uint32_t> instr_at;         // code offset → index in `code` (kNone between)
   std::vector<std::uint16_t> link_step;        // per instruction: step a link() there is made for
+                                               // (at a send in main: that send's own step)
 
   std::uint16_t step_of(std::uint32_t send_pc) const;  // 0 when not a send
 };
@@ -150,20 +151,37 @@ enum class EffectKind : std::uint8_t {
   Consume,   // the input event was consumed (goal, stop on, event wait): trace it
   End,       // the instance ends with `outcome`
 };
+
+// Why a send was skipped or deferred, or why an event was consumed (the trace's "reason" /
+// "as"): codes, so that an effect carries no string and the host compares no text.
+enum class Reason : std::uint8_t {
+  None, NoAddress, NoConsent, NoProvider, Capped, QuietHours, Limit, Goal, StopOn, Wait,
+};
+std::string_view reason_name(Reason r);  // "no_address", …, "" for None
+
+// What a Wait effect waits for besides its deadline (the trace's "for").
+enum class WaitFor : std::uint8_t { Time, Delivered, Opened, Clicked, Event, Goal };
+// "time", "delivered", "opened", "clicked", "goal"; an event wait's word is its event's name.
+std::string_view wait_word(WaitFor w);
+
+// One cache line: a step's effects are written in place into the host's vector and read
+// once, so their size is the step's store traffic.
 struct Effect {
   EffectKind kind = EffectKind::Send;
   std::uint8_t channel = 0;  // engine channel
   std::uint8_t slot = 0;
   std::uint8_t outcome = 0;  // End: Outcome
   std::uint16_t step = 0;
+  std::uint16_t wait_event = 0;  // Wait for an event: the module event index
+  WaitFor wait_for = WaitFor::Time;  // Wait
+  Reason reason = Reason::None;      // Skip / Defer / Consume
   std::int32_t segments = 0;  // Send on SMS
-  std::string_view reason;    // Skip / Defer
-  Time until = 0;             // Defer / Wait
-  std::string_view wait_for;  // Wait: "time", "delivered"/"opened"/"clicked", event name, "goal"
   std::uint32_t template_index = bytecode::kNoString;  // Send: module template, or kNoString
+  Time until = 0;              // Defer / Wait
   std::string_view text;       // Send: rendered text (step arena)
   std::string_view vars_json;  // Send: template arguments as a JSON object (step arena)
 };
+static_assert(sizeof(Effect) == 64);
 
 // The interpreter. One per engine; it keeps the scratch stack and arena, so steps allocate
 // nothing once warm. Strings stored into locals are interned so they outlive the step.
@@ -202,7 +220,9 @@ class Machine {
   InternPool intern_;
   std::string scratch_;
   std::vector<Time> times_;  // limit checks: the recent send times that count
-  std::vector<std::string> links_;  // tracked links made in this step (SMS billing counts them short)
+  // Tracked links made in this step's run (views into the step arena), which SMS billing
+  // counts as short links.
+  std::vector<std::string_view> links_;
 };
 
 }  // namespace cascade::vm
