@@ -176,9 +176,12 @@ std::optional<std::string> Daemon::Impl::restore_from(std::int64_t watermark, st
     if (config.clock_start && *config.clock_start > start) start = *config.clock_start;
     virtual_now = start;
   }
+  const vm::Engine::RestoreTimings timings = engine->restore_timings();  // zeros without a snapshot
   log->info("restored", {{"seq", applied.load()}, {"replayed", replayed},
                          {"instances", static_cast<std::int64_t>(engine->live_instances())},
                          {"snapshot_load_seconds", load_seconds}, {"engine_restore_seconds", engine_seconds},
+                         {"checksum_seconds", timings.checksum_seconds}, {"decode_seconds", timings.decode_seconds},
+                         {"index_seconds", timings.index_seconds}, {"timers_seconds", timings.timers_seconds},
                          {"seconds", since(started)}, {"total_seconds", since(began)}});
   return std::nullopt;
 }
