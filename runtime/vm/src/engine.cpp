@@ -101,12 +101,10 @@ std::optional<EngineError> Engine::status(Time at, std::string_view recipient, s
                                           std::string_view channel, MsgStatus status, std::string_view reason) {
   Impl& m = *impl_;
   std::optional<std::uint32_t> ri;
+  const std::uint32_t n = message.empty() ? 0 : Impl::message_number(message);  // parsed once
   if (recipient.empty() && !message.empty()) {
     // The owner of the message: known only while its instance's index still holds it.
-    std::uint32_t n = 0;
-    if (message.size() >= 2 && message[0] == 'm' &&
-        std::from_chars(message.data() + 1, message.data() + message.size(), n).ec == std::errc() && n > 0 &&
-        n < m.messages.size()) {
+    if (n > 0 && n < m.messages.size()) {
       const Message& msg = m.messages[n];
       if (msg.instance < m.instances.size() && m.instances[msg.instance].number == msg.number &&
           m.instances[msg.instance].state != State::Free)
@@ -117,7 +115,7 @@ std::optional<EngineError> Engine::status(Time at, std::string_view recipient, s
     // A report naming its message usually names the message's owner: one comparison with the
     // owner's id replaces the probe of the id table (the same index when it matches: ids are
     // unique), which is a cache miss per report on a large population.
-    if (!message.empty()) ri = m.live_owner(message, recipient);
+    if (!message.empty()) ri = m.live_owner(n, recipient);
     if (!ri) ri = m.find_recipient(recipient);
     if (!ri) return EngineError{fmt::format("unknown recipient `{}`", recipient)};
   }
@@ -125,11 +123,7 @@ std::optional<EngineError> Engine::status(Time at, std::string_view recipient, s
   if (auto e = m.at_time(at)) return e;
   std::uint32_t number = 0;
   if (!message.empty()) {
-    std::uint32_t n = 0;
-    if (message.size() < 2 || message[0] != 'm' ||
-        std::from_chars(message.data() + 1, message.data() + message.size(), n).ec != std::errc() || n == 0 ||
-        n >= m.messages.size())
-      return EngineError{fmt::format("unknown message `{}`", message)};
+    if (n == 0 || n >= m.messages.size()) return EngineError{fmt::format("unknown message `{}`", message)};
     number = n;
     if (m.messages[number].instance == kNone) return EngineError{fmt::format("unknown message `{}`", message)};
   } else {
@@ -152,7 +146,7 @@ std::optional<EngineError> Engine::status(Time at, std::string_view recipient, s
   } else if (before == MsgStatus::Failed || status > before) {
     after = status;
   }
-  TraceRecord t = m.base(at, r, p, msg.number, Action::Status);
+  TraceRecord& t = m.base(at, r, p, msg.number, Action::Status);
   t.channel = m.channels[msg.channel].name;
   t.message = m.msg_id(number);
   t.step = msg.step;
