@@ -121,7 +121,8 @@ std::optional<std::string> Daemon::Impl::restore() {
     }
     if (const json::value* vn = h->if_contains("virtual_now"); vn && vn->is_int64()) virtual_now = vn->get_int64();
     const auto engine_began = std::chrono::steady_clock::now();
-    if (auto e = engine->restore(state)) return "the newest snapshot does not restore: " + e->message;
+    // The engine keeps the mapping and reads profiles from it until each is first used.
+    if (auto e = engine->restore(state, s.mapping)) return "the newest snapshot does not restore: " + e->message;
     return restore_from(s.watermark, tb->get_int64(), began, load_seconds, since(engine_began));
   }
   return restore_from(0, 0, began, load_seconds, 0);

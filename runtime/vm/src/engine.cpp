@@ -45,7 +45,8 @@ void Engine::prefetch_recipient(std::string_view id) const {
   // not wait, and its profile values and first instance start loading before its line comes.
   if (const std::uint32_t old = slot; old < m.recipients.size()) {
     const Recipient& r = m.recipients[old];
-    const std::span<const Value> profile = r.profile.values();
+    // A profile still borrowed from a snapshot is not copied out by a hint.
+    const std::span<const Value> profile = r.profile.borrowed() ? std::span<const Value>() : r.profile.values();
     if (!profile.empty()) {
       const char* v = reinterpret_cast<const char*>(profile.data());
       const std::size_t bytes = profile.size() * sizeof(Value);
@@ -78,18 +79,18 @@ std::optional<EngineError> Engine::event(Time at, std::string_view recipient, in
     m.payloads[handle] = std::move(payload);
   } else {
     handle = static_cast<std::uint32_t>(m.payloads.size());
-    m.payloads.push_back(std::move(payload));
+    m.payloads.push_back(LazyRecord(std::move(payload)));
     m.payload_refs.push_back(0);
   }
   // Waiting instances first (goal, stop on, event waits), in the recipient's order.
   for (std::uint32_t idx = m.recipients[*ri].head; idx != kNone;) {
     const std::uint32_t next = m.instances[idx].next;
-    m.step(idx, Input{InputKind::Event}, at, &m.payloads[handle], event_index, name);
+    m.step(idx, Input{InputKind::Event}, at, &m.payloads[handle].record(), event_index, name);
     idx = next;
   }
   // Then the programs this event starts.
   const std::vector<std::uint16_t>& starts = m.triggered[static_cast<std::size_t>(event_index)];
-  for (std::uint16_t pid : starts) m.try_start(pid, *ri, at, handle, &m.payloads[handle], event_index, name);
+  for (std::uint16_t pid : starts) m.try_start(pid, *ri, at, handle, &m.payloads[handle].record(), event_index, name);
   if (m.payload_refs[handle] == 0) {
     m.payloads[handle] = Record();
     m.free_payloads.push_back(handle);
@@ -190,7 +191,7 @@ std::size_t Engine::finish(std::optional<Time> until) {
 
 const Record* Engine::profile_of(std::string_view id) const {
   const auto ri = impl_->find_recipient(id);
-  return ri ? &impl_->recipients[*ri].profile : nullptr;
+  return ri ? &impl_->recipients[*ri].profile.record() : nullptr;
 }
 
 std::optional<Time> Engine::next_wakeup() const {
@@ -267,7 +268,10 @@ std::vector<Engine::LiveCount> Engine::live_counts() const {
 }
 
 std::string Engine::save() const { return impl_->save(); }
-std::optional<EngineError> Engine::restore(std::string_view bytes) { return impl_->restore(bytes); }
+std::optional<EngineError> Engine::restore(std::string_view bytes) { return impl_->restore(bytes, nullptr); }
+std::optional<EngineError> Engine::restore(std::string_view bytes, std::shared_ptr<const void> keep) {
+  return impl_->restore(bytes, std::move(keep));
+}
 Engine::RestoreTimings Engine::restore_timings() const { return impl_->restore_timings; }
 
 Time Engine::now() const { return impl_->now; }
@@ -283,7 +287,7 @@ Engine::Memory Engine::memory() const {
   r.messages = m.messages.memory_bytes();
   r.recipients_index = m.recipients.capacity() * sizeof(Recipient);
   r.payloads = m.payloads.memory_bytes() + m.payload_refs.memory_bytes();
-  m.payloads.for_each([&](const Record& p) { r.payloads += p.memory_bytes(); });
+  m.payloads.for_each([&](const LazyRecord& p) { r.payloads += p.memory_bytes(); });
   return r;
 }
 

@@ -14,6 +14,7 @@
 #include "cascade/vm/engine.hpp"
 #include "cascade/vm/machine.hpp"
 #include "cascade/vm/timers.hpp"
+#include "lazy_record.hpp"
 
 namespace cascade::vm {
 
@@ -26,7 +27,7 @@ struct Entry {  // a recipient's history with one scenario, for `reentry`
 
 struct Recipient {
   std::string id;
-  Record profile;
+  LazyRecord profile;  // an image in the kept snapshot until first read (lazy_record.hpp)
   calendar::Zone zone = nullptr;
   std::uint32_t head = kNone;  // first instance
   std::vector<SentRecord> sends;
@@ -199,7 +200,7 @@ struct Engine::Impl {
   std::uint32_t next_number = 1;
   Paged<Message> messages;  // by message number; number 0 is a placeholder
 
-  Paged<Record, 1024> payloads;
+  Paged<LazyRecord, 1024> payloads;  // trigger payloads (lazy_record.hpp)
   Paged<std::uint32_t> payload_refs;
   std::vector<std::uint32_t> free_payloads;
 
@@ -382,12 +383,10 @@ struct Engine::Impl {
   }
 
   // The recipient's zone: the profile's `timezone` when the database knows it, else the default.
-  calendar::Zone zone_of(const Record& profile) const {
-    if (timezone_field >= 0) {
-      const Value tz = profile.get(timezone_field);
-      if (tz.kind == Kind::String)
-        if (calendar::Zone z = calendar::find_zone(tz.str())) return z;
-    }
+  calendar::Zone zone_of(const LazyRecord& profile) const {
+    if (timezone_field >= 0)
+      if (const std::string_view tz = profile.string_at(timezone_field); !tz.empty())
+        if (calendar::Zone z = calendar::find_zone(tz)) return z;
     return default_zone;
   }
 
@@ -417,11 +416,11 @@ struct Engine::Impl {
   // Fills `env` for a step of recipient r (field by field: a built Env returned and copied
   // costs a zeroing pass and store-forwarding stalls on every step).
   void fill_env(Env& env, const Recipient& r, const Instance* inst, const Program& p) const {
-    env.profile = &r.profile;
+    env.profile = &r.profile.record();
     env.zone = r.zone;
     env.recipient = r.id;
     if (inst && inst->payload != kNone && p.module.scenario.trigger == bytecode::TriggerKind::Event)
-      env.trigger = &payloads[inst->payload];
+      env.trigger = &payloads[inst->payload].record();
     else
       env.trigger = nullptr;
     env.event = nullptr;
@@ -776,8 +775,11 @@ struct Engine::Impl {
   // Snapshots (snapshot.cpp).
   std::string save() const;
   void save_into(std::vector<std::uint8_t>& out) const;
-  std::optional<EngineError> restore(std::string_view bytes);
+  std::optional<EngineError> restore(std::string_view bytes, std::shared_ptr<const void> keep);
   Engine::RestoreTimings restore_timings;  // of the last restore()
+  // The snapshot a restore() left the profiles in (borrowed images, lazy_record.hpp), kept as
+  // long as the engine (a borrowed profile's destructor never reads its image).
+  std::shared_ptr<const void> kept_snapshot;
 
   // A program's version: its place among the loaded modules of its scenario (1-based).
   std::uint32_t version_of(std::uint16_t program) const {

@@ -214,7 +214,12 @@ void Record::append_image(std::vector<std::uint8_t>& out) const {
   if (string_bytes) std::memcpy(p, strings, string_bytes);
 }
 
-std::size_t Record::from_image(std::span<const std::uint8_t> bytes, Record& out, std::string& error) {
+namespace {
+
+// The checks of an image (and, when `values` is given, the copy into a block's values): every
+// kind, every string inside the string bytes, every list pointing forward inside the element
+// area and nested at most kMaxImageDepth deep. Returns the image's length, or 0 with `error`.
+std::size_t walk_image(std::span<const std::uint8_t> bytes, Value* values, std::string& error) {
   if (bytes.size() < kImageHeader) {
     error = "truncated record";
     return 0;
@@ -229,22 +234,16 @@ std::size_t Record::from_image(std::span<const std::uint8_t> bytes, Record& out,
                         elements, string_bytes, length, bytes.size());
     return 0;
   }
-  const std::size_t total = sizeof(Block) + slots * sizeof(Value) + string_bytes;
-  if (total > 0xFFFFFFFFu) {
+  if (sizeof(Value) * (slots + 1) + string_bytes > 0xFFFFFFFFu) {
     error = "record too big";
     return 0;
   }
-  Record r;
-  r.block_ = new (::operator new(total)) Block{static_cast<std::uint32_t>(count), static_cast<std::uint32_t>(elements),
-                                             static_cast<std::uint32_t>(total), 0};
-  Value* values = r.block_->values();
-  char* strings = reinterpret_cast<char*>(values + slots);
+  char* strings = values ? reinterpret_cast<char*>(values + slots) : nullptr;
   const std::uint8_t* p = bytes.data() + kImageHeader;
   // The nesting depth of each element, known before it is reached because lists point forward.
   thread_local std::vector<std::uint8_t> depth;
   if (elements) depth.assign(slots, 0);
   for (std::uint64_t k = 0; k < slots; ++k, p += kImageValue) {
-    Value& v = *new (values + k) Value();
     const std::uint8_t kind = p[0];
     const std::uint32_t size = static_cast<std::uint32_t>(get_le(p + 4, 4));
     const std::uint64_t number = get_le(p + 8, 8);
@@ -252,6 +251,7 @@ std::size_t Record::from_image(std::span<const std::uint8_t> bytes, Record& out,
       error = fmt::format("record value {}: bad kind {}", k, kind);
       return 0;
     }
+    Value v;
     v.kind = static_cast<Kind>(kind);
     switch (v.kind) {
       case Kind::Null: break;
@@ -261,7 +261,7 @@ std::size_t Record::from_image(std::span<const std::uint8_t> bytes, Record& out,
           return 0;
         }
         v.size = size;
-        v.s = strings + number;
+        v.s = strings ? strings + number : nullptr;
         break;
       case Kind::List: {
         // Elements after the list itself, inside the element area: no cycle, nothing outside.
@@ -272,7 +272,7 @@ std::size_t Record::from_image(std::span<const std::uint8_t> bytes, Record& out,
         }
         for (std::uint64_t e = number; e < number + size; ++e) depth[e] = std::max<std::uint8_t>(depth[e], d + 1);
         v.size = size;
-        v.list = values + number;
+        v.list = values ? values + number : nullptr;
         break;
       }
       case Kind::Decimal:
@@ -285,10 +285,49 @@ std::size_t Record::from_image(std::span<const std::uint8_t> bytes, Record& out,
         break;
       default: v.i = static_cast<std::int64_t>(number); break;
     }
+    if (values) new (values + k) Value(v);
   }
-  if (string_bytes) std::memcpy(strings, p, string_bytes);
-  out = std::move(r);
+  if (values && string_bytes) std::memcpy(strings, p, string_bytes);
   return static_cast<std::size_t>(length);
+}
+
+}  // namespace
+
+std::size_t Record::from_image(std::span<const std::uint8_t> bytes, Record& out, std::string& error) {
+  if (bytes.size() < kImageHeader) {
+    error = "truncated record";
+    return 0;
+  }
+  const std::uint64_t count = get_le(bytes.data(), 4);
+  const std::uint64_t elements = get_le(bytes.data() + 4, 4);
+  const std::uint64_t string_bytes = get_le(bytes.data() + 8, 4);
+  const std::size_t total = sizeof(Block) + (count + elements) * sizeof(Value) + string_bytes;
+  if (kImageHeader + (count + elements) * kImageValue + string_bytes > bytes.size()) return walk_image(bytes, nullptr, error);
+  if (total > 0xFFFFFFFFu) return walk_image(bytes, nullptr, error);  // its error: too big
+  Record r;
+  r.block_ = new (::operator new(total)) Block{static_cast<std::uint32_t>(count), static_cast<std::uint32_t>(elements),
+                                             static_cast<std::uint32_t>(total), 0};
+  const std::size_t length = walk_image(bytes, r.block_->values(), error);
+  if (length != 0) out = std::move(r);  // else the block goes with r
+  return length;
+}
+
+std::size_t Record::check_image(std::span<const std::uint8_t> bytes, std::string& error) {
+  return walk_image(bytes, nullptr, error);
+}
+
+std::size_t Record::image_size(const std::uint8_t* image) {
+  return kImageHeader + (get_le(image, 4) + get_le(image + 4, 4)) * kImageValue + get_le(image + 8, 4);
+}
+
+std::string_view Record::image_string(const std::uint8_t* image, int i) {
+  const std::uint64_t count = get_le(image, 4);
+  if (i < 0 || static_cast<std::uint64_t>(i) >= count) return {};
+  const std::uint8_t* v = image + kImageHeader + static_cast<std::size_t>(i) * kImageValue;
+  if (v[0] != static_cast<std::uint8_t>(Kind::String)) return {};
+  const std::uint64_t slots = count + get_le(image + 4, 4);
+  const char* strings = reinterpret_cast<const char*>(image + kImageHeader + slots * kImageValue);
+  return {strings + get_le(v + 8, 8), static_cast<std::size_t>(get_le(v + 4, 4))};
 }
 
 // --- shape ---------------------------------------------------------------------------------

@@ -15,6 +15,7 @@
 #include <atomic>
 #include <chrono>
 #include <deque>
+#include <mutex>
 #include <thread>
 #include <type_traits>
 
@@ -209,11 +210,11 @@ void Engine::Impl::save_into(std::vector<std::uint8_t>& out) const {
     std::size_t size = 4096 + programs.size() * 8;
     for (std::size_t ri = 0; ri < recipients.size(); ++ri) {
       const Recipient& r = recipients[ri];
-      size += 4 + r.id.size() + r.profile.memory_bytes() + 12 + 4 + r.sends.size() * 11 + channels.size() * 4 + 14 +
+      size += 4 + r.id.size() + r.profile.image_bytes_bound() + 12 + 4 + r.sends.size() * 11 + channels.size() * 4 + 14 +
               r.more_entries.size() * 10;
     }
     size += instances.size() * 40 + free_instances.size() * 4 + messages.size() * 23 + timers.size() * 12;
-    for (std::size_t i = 0; i < payloads.size(); ++i) size += payloads[i].memory_bytes() + 16;
+    for (std::size_t i = 0; i < payloads.size(); ++i) size += payloads[i].image_bytes_bound() + 16;
     for (std::size_t k = 0; k < slabs.size(); ++k) {
       const std::size_t blocks = slabs[k].slots.blocks();
       size += blocks * (programs[k]->module.slots * 4 + (slabs[k].has_locals ? 8 + programs[k]->module.locals * 24 : 0));
@@ -358,7 +359,7 @@ void Engine::Impl::save_into(std::vector<std::uint8_t>& out) const {
   out = std::move(w.bytes);
 }
 
-std::optional<EngineError> Engine::Impl::restore(std::string_view bytes) {
+std::optional<EngineError> Engine::Impl::restore(std::string_view bytes, std::shared_ptr<const void> keep) {
   if (clock_started || !recipients.empty() || !instances.empty())
     return EngineError{"a snapshot can only be restored into a fresh engine"};
   if (bytes.size() < 16) return EngineError{fmt::format("snapshot byte 0: truncated: {} bytes", bytes.size())};
@@ -450,20 +451,75 @@ std::optional<EngineError> Engine::Impl::restore(std::string_view bytes) {
     auto single = [](const Job& j) { return j.part == Part::Instances || j.part == Part::Messages; };
     return single(x) && !single(y);
   });
+  // The pending timers follow the sections. They are read after the sections, by a second
+  // thread while this one builds the id table: each checks its instance. (As one more job
+  // they ran beside the chunks' decode, and both slowed each other down: the wheel's inserts
+  // and the chunks' copies each wait on memory.)
+  const std::size_t timers_at = r.pos();
+  const std::size_t ntimers = r.count32(12, "timers");
+  r.take(ntimers * 12, "timers");
+  const std::size_t timers_end = r.pos();
+  if (r.u32("end mark") != kMagic && !r.failed()) r.fail(r.pos() - 4, "bad end mark");
+  if (!r.failed() && r.left() != 0) r.fail(r.pos(), fmt::format("{} bytes after the end", r.left()));
+  if (r.failed()) return error();
 
   recipients.resize(nrec);
   latest_messages.assign(nrec * channels.size(), 0);
   payloads.resize(npay);
   payload_refs.resize(npay);
 
-  auto restore_recipients = [this](ByteReader& jr, std::size_t from, std::size_t count) {
+  const bool borrow = keep != nullptr;
+  kept_snapshot = std::move(keep);  // also after a failed restore: no borrowed image dangles
+  // Each decoding thread's recipients' time zones: the engine's zone_of, with the names seen
+  // remembered here (calendar's cache is not for two threads; a million recipients name a few
+  // dozen zones).
+  struct ZoneMemo {
+    const Impl& engine;
+    std::vector<std::pair<std::string, calendar::Zone>> seen;
+
+    calendar::Zone of(const LazyRecord& profile) {
+      if (engine.timezone_field < 0) return engine.default_zone;
+      const std::string_view name = profile.string_at(engine.timezone_field);
+      for (const auto& [known, zone] : seen)
+        if (known == name) return zone;
+      static std::mutex calendar_cache;
+      calendar::Zone zone;
+      {
+        std::lock_guard lock(calendar_cache);
+        zone = engine.zone_of(profile);
+      }
+      if (seen.size() < 256) seen.emplace_back(name, zone);
+      return zone;
+    }
+  };
+  // A profile or payload: with the bytes kept, its image checked and left where it is, copied
+  // out when first read (lazy_record.hpp); else copied now.
+  auto take_record = [borrow](ByteReader& jr, ValueReader& values, LazyRecord& into, std::string& problem) {
+    if (!borrow) {
+      into = values.record();
+      return;
+    }
+    if (jr.failed()) return;
+    const std::size_t at = jr.pos();
+    const std::size_t used = Record::check_image(jr.rest(), problem);
+    if (used == 0) {
+      jr.fail(at, problem);
+      return;
+    }
+    into.borrow(jr.rest().data());
+    jr.take(used, "record");
+  };
+  auto restore_recipients = [this, &take_record](ByteReader& jr, std::size_t from, std::size_t count) {
     ValueReader values{jr, {}};
+    ZoneMemo zones{*this, {}};
+    std::string problem;
     for (std::size_t i = from; i < from + count && !jr.failed(); ++i) {
       Recipient& rec = recipients[i];
       const std::uint32_t n = jr.u32("id length");
       const auto id = jr.take(n, "id");
       rec.id.assign(id.begin(), id.end());
-      rec.profile = values.record();
+      take_record(jr, values, rec.profile, problem);
+      rec.zone = zones.of(rec.profile);
       rec.head = jr.u32("instance list");
       rec.sends.resize(jr.count32(11, "sends"));
       for (SentRecord& s : rec.sends) {
@@ -556,10 +612,11 @@ std::optional<EngineError> Engine::Impl::restore(std::string_view bytes) {
       m.status = jr.small(static_cast<std::uint8_t>(MsgStatus::Failed) + 1, "message status");
     }
   };
-  auto restore_payloads = [this](ByteReader& jr, std::size_t from, std::size_t count) {
+  auto restore_payloads = [this, &take_record](ByteReader& jr, std::size_t from, std::size_t count) {
     ValueReader values{jr, {}};
+    std::string problem;
     for (std::size_t i = from; i < from + count && !jr.failed(); ++i) {
-      payloads[i] = values.record();
+      take_record(jr, values, payloads[i], problem);
       payload_refs[i] = jr.u32("payload references");
     }
   };
@@ -576,6 +633,44 @@ std::optional<EngineError> Engine::Impl::restore(std::string_view bytes) {
                 programs[t.program]->module.scenario.trigger == bytecode::TriggerKind::Every,
             "tick out of range");
     }
+  };
+
+  std::uint32_t most_tick = 0;  // the highest tick a timer names + 1, checked once the ticks are in
+  auto restore_timers = [&](ByteReader& jr, std::size_t count) {
+    const auto began = Clock::now();
+    const std::size_t ninst = instances.size();
+    auto tcheck = [&](bool ok, auto&& message) { return check_in(jr, ok, message); };
+    timers = TimerWheel(wheel_now);
+    timers.reserve(count);  // growing by doubling zeroed and copied the node pool twice over
+    // Timers are in time order, so their instances are all over the table: each one's header
+    // is asked for kAhead entries before it is read (an entry is a u32 id and an i64 time).
+    constexpr std::size_t kAhead = 16;
+    const std::uint8_t* entries = data.data() + jr.pos();
+    for (std::size_t i = 0; i < count && !jr.failed(); ++i) {
+      if (i + kAhead < count) {
+        const std::uint8_t* e = entries + (i + kAhead) * 12;
+        const std::uint32_t ahead = std::uint32_t{e[0]} | std::uint32_t{e[1]} << 8 | std::uint32_t{e[2]} << 16 |
+                                    std::uint32_t{e[3]} << 24;
+        if (ahead < ninst) __builtin_prefetch(&instances[ahead], 1);
+      }
+      const std::uint32_t id = jr.u32("timer id");
+      const Time when = jr.i64("timer time");
+      if (jr.failed()) break;
+      // Everything due by the wheel's time has fired; an earlier timer would replay the past
+      // (a tick every day since 1970).
+      if (!tcheck(when >= wheel_now, "a timer before the wheel's time")) break;
+      if (id & kTickBit) {
+        most_tick = std::max(most_tick, (id & ~kTickBit) + 1);
+        timers.schedule(id, when);
+      } else {
+        if (!tcheck(id < ninst && instances[id].state != State::Free && instances[id].state != State::Ended &&
+                        instances[id].timer == TimerHandle{},
+                    "timer of an unknown instance"))
+          break;
+        instances[id].timer = timers.schedule(id, when);
+      }
+    }
+    restore_timings.timers_seconds = since(began);
   };
 
   std::vector<std::optional<bytecode::Error>> failures(jobs.size());
@@ -618,43 +713,10 @@ std::optional<EngineError> Engine::Impl::restore(std::string_view bytes) {
   const std::size_t nmsg = messages.size();
   const std::size_t nticks = tick_entries.size();
 
-  // The timers' section is read by a second thread while this one checks what was decoded:
-  // here only its extent, and the end of the snapshot.
-  const std::size_t timers_at = r.pos();
-  const std::size_t ntimers = r.count32(12, "timers");
-  r.take(ntimers * 12, "timers");
-  const std::size_t timers_end = r.pos();
-  if (r.u32("end mark") != kMagic && !r.failed()) r.fail(r.pos() - 4, "bad end mark");
-  if (!r.failed() && r.left() != 0) r.fail(r.pos(), fmt::format("{} bytes after the end", r.left()));
-  if (r.failed()) return error();
-
-  // Second thread: the time zones, then the timer wheel. This one: the id table, then the
-  // cross-checks. Each writes only its own fields (zone; timers and Instance::timer; the id
-  // table), and the timers check every id they use themselves.
+  // Second thread: the timer wheel. This one: the id table, then the cross-checks. Each writes
+  // only its own fields (timers and Instance::timer; the id table).
   ByteReader tr(data, timers_at + 4, timers_end);
-  std::thread second([&] {
-    for (Recipient& rec : recipients) rec.zone = zone_of(rec.profile);
-    auto tcheck = [&](bool ok, auto&& message) { return check_in(tr, ok, message); };
-    timers = TimerWheel(wheel_now);
-    for (std::size_t i = 0; i < ntimers && !tr.failed(); ++i) {
-      const std::uint32_t id = tr.u32("timer id");
-      const Time when = tr.i64("timer time");
-      if (tr.failed()) break;
-      // Everything due by the wheel's time has fired; an earlier timer would replay the past
-      // (a tick every day since 1970).
-      if (!tcheck(when >= wheel_now, "a timer before the wheel's time")) break;
-      if (id & kTickBit) {
-        tcheck((id & ~kTickBit) < nticks, "timer of an unknown tick");
-        if (!tr.failed()) timers.schedule(id, when);
-      } else {
-        if (!tcheck(id < ninst && instances[id].state != State::Free && instances[id].state != State::Ended &&
-                        instances[id].timer == TimerHandle{},
-                    "timer of an unknown instance"))
-          break;
-        instances[id].timer = timers.schedule(id, when);
-      }
-    }
-  });
+  std::thread second([&] { restore_timers(tr, ntimers); });
   struct Join {
     std::thread& t;
     ~Join() {
@@ -723,8 +785,8 @@ std::optional<EngineError> Engine::Impl::restore(std::string_view bytes) {
 
   restore_timings.index_seconds = since(phase);
   second.join();
-  restore_timings.timers_seconds = since(phase);
   if (tr.failed()) return error_of(tr);
+  if (most_tick > nticks) return EngineError{fmt::format("snapshot byte {}: timer of an unknown tick", timers_at)};
   return std::nullopt;
 }
 

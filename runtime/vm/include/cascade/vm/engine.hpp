@@ -192,9 +192,13 @@ class Engine {
   // the snapshot is gigabytes, and a copy or a doubling buffer is gigabytes more.
   void save_into(std::vector<std::uint8_t>& out) const;
   std::optional<EngineError> restore(std::string_view bytes);
+  // The same, for bytes that `keep` keeps alive (the daemon's mapped snapshot file): the engine
+  // holds `keep` as long as it lives and leaves profiles in `bytes` — each checked now, copied
+  // out only when first read — so a restart does not copy gigabytes of profiles up front.
+  std::optional<EngineError> restore(std::string_view bytes, std::shared_ptr<const void> keep);
   // Where the last restore() spent its time, for the daemon's `restored` log line: the
-  // checksum, the sections' decode (two threads), the id table and cross-checks, and the
-  // whole second phase including the time zones and timer wheel (a second thread).
+  // checksum, the sections' decode (two threads; time zones included), then, at the same time,
+  // the id table and cross-checks on one thread and the timer wheel on another.
   struct RestoreTimings {
     double checksum_seconds = 0, decode_seconds = 0, index_seconds = 0, timers_seconds = 0;
   };

@@ -79,6 +79,13 @@ class Record {
   // Every kind, offset and list is checked (lists point forward and nest at most 8 deep), so
   // hostile bytes give an error, never a wild pointer or a cycle.
   static std::size_t from_image(std::span<const std::uint8_t> bytes, Record& out, std::string& error);
+  // The same checks without the copy: the image's length, or 0 with `error` set. An engine that
+  // keeps its snapshot mapped checks every image at restore and copies each only when first read.
+  static std::size_t check_image(std::span<const std::uint8_t> bytes, std::string& error);
+  // Leaf i of a checked image when it is a string (else empty): a view into the image.
+  static std::string_view image_string(const std::uint8_t* image, int i);
+  // The length of a checked image.
+  static std::size_t image_size(const std::uint8_t* image);
 
  private:
   // One heap block per record: a header, the values, then the bytes of their strings and list
