@@ -71,6 +71,8 @@ class InputDecoder {
   std::optional<LineError> input(const boost::json::value& json, Input& out);
 
  private:
+  bool fast_status(std::string_view line, Input& out);
+
   const Engine& engine_;
   Options options_;
   // One line's JSON lives in this fixed block (bigger lines spill to the heap), so parsing a
