@@ -216,28 +216,42 @@ void Record::append_image(std::vector<std::uint8_t>& out) const {
 
 namespace {
 
-// The checks of an image (and, when `values` is given, the copy into a block's values): every
-// kind, every string inside the string bytes, every list pointing forward inside the element
-// area and nested at most kMaxImageDepth deep. Returns the image's length, or 0 with `error`.
-std::size_t walk_image(std::span<const std::uint8_t> bytes, Value* values, std::string& error) {
+// An image's header: its counts, and what they make of its length and of a Record's block.
+struct ImageHeader {
+  std::uint64_t count = 0, elements = 0, string_bytes = 0;
+  explicit ImageHeader(const std::uint8_t* image)
+      : count(get_le(image, 4)), elements(get_le(image + 4, 4)), string_bytes(get_le(image + 8, 4)) {}
+  std::uint64_t slots() const { return count + elements; }
+  std::uint64_t length() const { return kImageHeader + slots() * kImageValue + string_bytes; }
+  std::uint64_t block_bytes() const { return sizeof(Value) * (slots() + 1) + string_bytes; }  // header = one Value
+};
+
+// The header of the image at the front of `bytes` when it fits there and in a block, else
+// nothing with `error` set.
+std::optional<ImageHeader> image_header(std::span<const std::uint8_t> bytes, std::string& error) {
   if (bytes.size() < kImageHeader) {
     error = "truncated record";
-    return 0;
+    return std::nullopt;
   }
-  const std::uint64_t count = get_le(bytes.data(), 4);
-  const std::uint64_t elements = get_le(bytes.data() + 4, 4);
-  const std::uint64_t string_bytes = get_le(bytes.data() + 8, 4);
-  const std::uint64_t slots = count + elements;
-  const std::uint64_t length = kImageHeader + slots * kImageValue + string_bytes;
-  if (length > bytes.size()) {
-    error = fmt::format("truncated record: {} values, {} elements and {} string bytes need {} bytes, {} left", count,
-                        elements, string_bytes, length, bytes.size());
-    return 0;
+  const ImageHeader h(bytes.data());
+  if (h.length() > bytes.size()) {
+    error = fmt::format("truncated record: {} values, {} elements and {} string bytes need {} bytes, {} left", h.count,
+                        h.elements, h.string_bytes, h.length(), bytes.size());
+    return std::nullopt;
   }
-  if (sizeof(Value) * (slots + 1) + string_bytes > 0xFFFFFFFFu) {
+  if (h.block_bytes() > 0xFFFFFFFFu) {
     error = "record too big";
-    return 0;
+    return std::nullopt;
   }
+  return h;
+}
+
+// The checks of an image whose header image_header() accepted (and, when `values` is given,
+// the copy into a block's values): every kind, every string inside the string bytes, every list
+// pointing forward inside the element area and nested at most kMaxImageDepth deep. Returns the
+// image's length, or 0 with `error`.
+std::size_t walk_image(std::span<const std::uint8_t> bytes, const ImageHeader& h, Value* values, std::string& error) {
+  const std::uint64_t count = h.count, elements = h.elements, string_bytes = h.string_bytes, slots = h.slots();
   char* strings = values ? reinterpret_cast<char*>(values + slots) : nullptr;
   const std::uint8_t* p = bytes.data() + kImageHeader;
   // The nesting depth of each element, known before it is reached because lists point forward.
@@ -288,45 +302,37 @@ std::size_t walk_image(std::span<const std::uint8_t> bytes, Value* values, std::
     if (values) new (values + k) Value(v);
   }
   if (values && string_bytes) std::memcpy(strings, p, string_bytes);
-  return static_cast<std::size_t>(length);
+  return static_cast<std::size_t>(h.length());
 }
 
 }  // namespace
 
 std::size_t Record::from_image(std::span<const std::uint8_t> bytes, Record& out, std::string& error) {
-  if (bytes.size() < kImageHeader) {
-    error = "truncated record";
-    return 0;
-  }
-  const std::uint64_t count = get_le(bytes.data(), 4);
-  const std::uint64_t elements = get_le(bytes.data() + 4, 4);
-  const std::uint64_t string_bytes = get_le(bytes.data() + 8, 4);
-  const std::size_t total = sizeof(Block) + (count + elements) * sizeof(Value) + string_bytes;
-  if (kImageHeader + (count + elements) * kImageValue + string_bytes > bytes.size()) return walk_image(bytes, nullptr, error);
-  if (total > 0xFFFFFFFFu) return walk_image(bytes, nullptr, error);  // its error: too big
+  const std::optional<ImageHeader> h = image_header(bytes, error);
+  if (!h) return 0;
+  static_assert(sizeof(Block) == sizeof(Value), "ImageHeader::block_bytes counts the header as one Value");
   Record r;
-  r.block_ = new (::operator new(total)) Block{static_cast<std::uint32_t>(count), static_cast<std::uint32_t>(elements),
-                                             static_cast<std::uint32_t>(total), 0};
-  const std::size_t length = walk_image(bytes, r.block_->values(), error);
+  r.block_ = new (::operator new(h->block_bytes())) Block{static_cast<std::uint32_t>(h->count),
+                                                          static_cast<std::uint32_t>(h->elements),
+                                                          static_cast<std::uint32_t>(h->block_bytes()), 0};
+  const std::size_t length = walk_image(bytes, *h, r.block_->values(), error);
   if (length != 0) out = std::move(r);  // else the block goes with r
   return length;
 }
 
 std::size_t Record::check_image(std::span<const std::uint8_t> bytes, std::string& error) {
-  return walk_image(bytes, nullptr, error);
+  const std::optional<ImageHeader> h = image_header(bytes, error);
+  return h ? walk_image(bytes, *h, nullptr, error) : 0;
 }
 
-std::size_t Record::image_size(const std::uint8_t* image) {
-  return kImageHeader + (get_le(image, 4) + get_le(image + 4, 4)) * kImageValue + get_le(image + 8, 4);
-}
+std::size_t Record::image_size(const std::uint8_t* image) { return ImageHeader(image).length(); }
 
 std::string_view Record::image_string(const std::uint8_t* image, int i) {
-  const std::uint64_t count = get_le(image, 4);
-  if (i < 0 || static_cast<std::uint64_t>(i) >= count) return {};
+  const ImageHeader h(image);
+  if (i < 0 || static_cast<std::uint64_t>(i) >= h.count) return {};
   const std::uint8_t* v = image + kImageHeader + static_cast<std::size_t>(i) * kImageValue;
   if (v[0] != static_cast<std::uint8_t>(Kind::String)) return {};
-  const std::uint64_t slots = count + get_le(image + 4, 4);
-  const char* strings = reinterpret_cast<const char*>(image + kImageHeader + slots * kImageValue);
+  const char* strings = reinterpret_cast<const char*>(image + kImageHeader + h.slots() * kImageValue);
   return {strings + get_le(v + 8, 8), static_cast<std::size_t>(get_le(v + 4, 4))};
 }
 
